@@ -106,7 +106,10 @@ Deno.test("TfpConnection survives 100,000 hostile packets and garbage without an
   let serverConn: Deno.Conn | undefined;
   try {
     await connection.connect();
-    const deadline = setTimeout(() => markerSeen.reject(new Error("marker not seen in 30 s")), 30_000);
+    const deadline = setTimeout(
+      () => markerSeen.reject(new Error("marker not seen in 30 s")),
+      30_000,
+    );
     const payload = await markerSeen.promise.finally(() => clearTimeout(deadline));
     assert.deepEqual([...payload], [1, 2, 3, 4]);
     assert.equal(connection.state, "connected");

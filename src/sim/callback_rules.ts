@@ -74,8 +74,13 @@ function wireCallbacks(device: DeviceSpec): Map<string, PacketSpec> {
   return callbacks;
 }
 
+/** The callback named `stem`, or its low-level form when the callback is streamed. */
+function lookup(callbacks: Map<string, PacketSpec>, stem: string): PacketSpec | undefined {
+  return callbacks.get(stem) ?? callbacks.get(`${stem}_low_level`);
+}
+
 function findCallback(callbacks: Map<string, PacketSpec>, stem: string): PacketSpec | undefined {
-  const direct = callbacks.get(stem) ?? callbacks.get(ALIASES[stem] ?? "");
+  const direct = lookup(callbacks, stem) ?? callbacks.get(ALIASES[stem] ?? "");
   if (direct !== undefined) return direct;
   const prefixed = [...callbacks.values()].filter((c) => c.name.startsWith(`${stem}_`));
   return prefixed.length === 1 ? prefixed[0] : undefined;
@@ -94,13 +99,15 @@ function rule(
 ): CallbackRule[] {
   if (callback === undefined) return [];
   const keys = kind === "flag" ? [] : keysOf(fn, callback);
-  return [flag === undefined ? { kind, function: fn, callback, keys } : {
-    kind,
-    function: fn,
-    callback,
-    keys,
-    flag,
-  }];
+  return [
+    flag === undefined ? { kind, function: fn, callback, keys } : {
+      kind,
+      function: fn,
+      callback,
+      keys,
+      flag,
+    },
+  ];
 }
 
 function rulesFor(fn: PacketSpec, callbacks: Map<string, PacketSpec>): CallbackRule[] {
@@ -110,22 +117,22 @@ function rulesFor(fn: PacketSpec, callbacks: Map<string, PacketSpec>): CallbackR
     const flags = fn.in.filter((element) => element.type === "bool" && FLAG.test(element.name));
     if (flags.length > 0) {
       return flags.flatMap((element) =>
-        rule("flag", fn, callbacks.get(FLAG.exec(element.name)![1]), element.name)
+        rule("flag", fn, lookup(callbacks, FLAG.exec(element.name)![1]), element.name)
       );
     }
     return rule("configuration", fn, findCallback(callbacks, match[1]));
   }
   if ((match = CALLBACK_PERIOD.exec(name)) !== null) {
-    return rule("callback_period", fn, callbacks.get(match[1]));
+    return rule("callback_period", fn, lookup(callbacks, match[1]));
   }
   if ((match = THRESHOLD.exec(name)) !== null) {
     return rule("threshold", fn, callbacks.get(`${match[1]}_reached`));
   }
   if ((match = PERIOD.exec(name)) !== null) {
-    return rule("period", fn, callbacks.get(match[1]));
+    return rule("period", fn, lookup(callbacks, match[1]));
   }
   if ((match = ENABLE.exec(name)) !== null) {
-    return rule(match[1] as "enable" | "disable", fn, callbacks.get(match[2]));
+    return rule(match[1] as "enable" | "disable", fn, lookup(callbacks, match[2]));
   }
   return [];
 }

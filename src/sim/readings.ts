@@ -169,7 +169,9 @@ export class Reading {
   value(now = Date.now()): number | bigint {
     let steps = Math.floor((now - this.#lastStep) / DRIFT_INTERVAL_MS);
     if (steps > 0) {
-      this.#lastStep = steps > MAX_STEPS_PER_READ ? now : this.#lastStep + steps * DRIFT_INTERVAL_MS;
+      this.#lastStep = steps > MAX_STEPS_PER_READ
+        ? now
+        : this.#lastStep + steps * DRIFT_INTERVAL_MS;
       steps = Math.min(steps, MAX_STEPS_PER_READ);
       for (let i = 0; i < steps; i++) {
         const pull = (0.5 - this.#position) * 0.05;

@@ -75,7 +75,9 @@ export class StreamCallbackAssembler {
       : lowLevelValues[this.#offsetName] as number;
     const chunk = lowLevelValues[this.#dataName];
     if (typeof length !== "number" || typeof offset !== "number" || !Array.isArray(chunk)) {
-      throw new TypeError(`Values of "${this.lowLevel.name}" lack the stream length, offset or data`);
+      throw new TypeError(
+        `Values of "${this.lowLevel.name}" lack the stream length, offset or data`,
+      );
     }
     let buffer = this.#buffer;
     if (buffer === undefined) {

@@ -1,0 +1,223 @@
+/**
+ * Every device codec at once: structural invariants of the generated tables,
+ * a round trip of every packet through the generic payload codec, and every
+ * function of every device called over a real socket against the simulated
+ * Brick Daemon.
+ */
+import assert from "node:assert/strict";
+import { allDevices } from "../src/tfp/registry.ts";
+import { decodePayload, encodePayload, payloadSize } from "../src/tfp/payload.ts";
+import type { DeviceSpec, ElementSpec, PacketSpec, WireType } from "../src/tfp/spec.ts";
+import {
+  sample,
+  seededRandom,
+  type StringLength,
+  typeRange,
+  type Variant,
+} from "./element_values.ts";
+
+const DEVICE_NAME = /^[a-z0-9]+(_[a-z0-9]+)*_(brick|bricklet|tng)$/;
+const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+/** Constant symbols may start with a digit ("50hz", "2") */
+const SYMBOL = /^[a-z0-9]+(_[a-z0-9]+)*$/;
+const WIRE_TYPES: ReadonlySet<WireType> = new Set<WireType>([
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "int64",
+  "uint64",
+  "float",
+  "bool",
+  "char",
+  "string",
+]);
+const MAX_PAYLOAD = 64;
+/**
+ * Ranges the upstream specs give wider than the wire type (e.g. int16 with -40000..40000);
+ * the codecs copy them verbatim. Any new one fails the test.
+ */
+const SPEC_RANGE_QUIRKS: ReadonlySet<string> = new Set([
+  "imu_v2_brick.get_magnetic_field.z",
+  "imu_v2_brick.get_all_data.magnetic_field",
+  "imu_v2_brick.magnetic_field.z",
+  "imu_v2_brick.all_data.magnetic_field",
+  "imu_v3_bricklet.get_magnetic_field.z",
+  "imu_v3_bricklet.get_all_data.magnetic_field",
+  "imu_v3_bricklet.magnetic_field.z",
+  "imu_v3_bricklet.all_data.magnetic_field",
+  "segment_display_4x7_bricklet.get_counter_value.value",
+  "segment_display_4x7_v2_bricklet.get_counter_value.value",
+  "servo_v2_bricklet.get_status.current_velocity",
+  "servo_v2_bricklet.get_current_velocity.velocity",
+]);
+const FUNCTION_GET_IDENTITY = 255;
+
+/** Normal and low-level packets: the ones with a wire layout */
+function wirePackets(packets: readonly PacketSpec[]): PacketSpec[] {
+  return packets.filter((packet) => packet.level !== "high");
+}
+
+function allPackets(device: DeviceSpec): PacketSpec[] {
+  return [...device.functions, ...device.callbacks];
+}
+
+function duplicates<T>(items: readonly T[]): T[] {
+  const seen = new Set<T>();
+  return items.filter((item) => seen.has(item) || !seen.add(item));
+}
+
+Deno.test("codecs: device identifiers and names are unique and well-formed", () => {
+  assert.ok(allDevices.length > 100, `only ${allDevices.length} devices`);
+  assert.deepEqual(duplicates(allDevices.map((d) => d.identifier)), []);
+  assert.deepEqual(duplicates(allDevices.map((d) => d.name)), []);
+  for (const device of allDevices) {
+    assert.match(device.name, DEVICE_NAME);
+    const id = device.identifier;
+    // The upstream "unknown" placeholders carry negative ids that never appear on the wire.
+    const placeholder = id < 0 && !device.released && device.name.startsWith("unknown_");
+    assert.ok(Number.isInteger(id) && (placeholder || (id > 0 && id <= 0xffff)), device.name);
+  }
+});
+
+Deno.test("codecs: packet, element and constant names are snake_case", () => {
+  for (const device of allDevices) {
+    for (const [group, symbols] of Object.entries(device.constants)) {
+      assert.match(group, SNAKE_CASE, `${device.name} constant group`);
+      for (const symbol of Object.keys(symbols)) {
+        assert.match(symbol, SYMBOL, `${device.name}.${group}`);
+      }
+    }
+    for (const packet of allPackets(device)) {
+      assert.match(packet.name, SNAKE_CASE, device.name);
+      for (const element of [...packet.in, ...packet.out]) {
+        assert.match(element.name, SNAKE_CASE, `${device.name}.${packet.name}`);
+        for (const item of element.items ?? []) {
+          assert.match(item.name, SNAKE_CASE, `${device.name}.${packet.name}.${element.name}`);
+        }
+      }
+    }
+  }
+});
+
+Deno.test("codecs: wire ids are unique and every high-level packet has its low-level twin", () => {
+  for (const device of allDevices) {
+    for (
+      const [kind, packets] of [["function", device.functions], [
+        "callback",
+        device.callbacks,
+      ]] as const
+    ) {
+      const wire = wirePackets(packets);
+      assert.deepEqual(duplicates(wire.map((p) => p.id)), [], `${device.name} ${kind} ids`);
+      assert.deepEqual(duplicates(packets.map((p) => p.name)), [], `${device.name} ${kind} names`);
+      for (const packet of packets) {
+        assert.equal(packet.kind, kind, `${device.name}.${packet.name}`);
+        if (packet.kind === "callback") assert.deepEqual(packet.in, [], packet.name);
+        if (packet.level !== "high") {
+          assert.equal(packet.stream, undefined, `${device.name}.${packet.name}`);
+          continue;
+        }
+        const label = `${device.name}.${packet.name}`;
+        assert.ok(packet.stream, `${label} is high-level without stream metadata`);
+        const twin = packets.find((p) => p.name === packet.stream!.lowLevel);
+        assert.ok(twin, `${label} has no twin "${packet.stream.lowLevel}"`);
+        assert.equal(twin.level, "low", label);
+        assert.equal(twin.id, packet.id, label);
+      }
+    }
+    const identity = device.functions.find((p) => p.id === FUNCTION_GET_IDENTITY);
+    assert.equal(identity?.name, "get_identity", device.name);
+  }
+});
+
+function checkElement(device: DeviceSpec, packet: PacketSpec, element: ElementSpec): void {
+  const label = `${device.name}.${packet.name}.${element.name}`;
+  assert.ok(WIRE_TYPES.has(element.type), `${label} has type "${element.type}"`);
+  assert.ok(Number.isInteger(element.count) && element.count !== 0, `${label} count`);
+  if (element.symbols !== undefined) {
+    assert.ok(
+      Object.hasOwn(device.constants, element.symbols),
+      `${label} refers to missing constant group "${element.symbols}"`,
+    );
+  }
+  const bounds = typeRange(element.type);
+  if (element.range !== undefined && bounds !== undefined) {
+    const [min, max] = element.range;
+    assert.ok(min <= max, `${label} range ${min}..${max}`);
+    const inType = bounds[0] <= min && max <= bounds[1];
+    assert.ok(inType || SPEC_RANGE_QUIRKS.has(label), `${label} range ${min}..${max} exceeds type`);
+  }
+}
+
+Deno.test("codecs: element types, constant references and payload sizes", () => {
+  for (const device of allDevices) {
+    for (const packet of allPackets(device)) {
+      for (const element of [...packet.in, ...packet.out]) checkElement(device, packet, element);
+      if (packet.level === "high") continue;
+      for (const elements of [packet.in, packet.out]) {
+        const size = payloadSize(elements);
+        assert.ok(size <= MAX_PAYLOAD, `${device.name}.${packet.name}: ${size} byte payload`);
+      }
+    }
+  }
+});
+
+Deno.test("codecs: every module in codecs/ is listed in codecs/mod.ts", async () => {
+  const dir = new URL("../codecs/", import.meta.url);
+  const listed = new Set<DeviceSpec>(allDevices);
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".ts") && entry.name !== "mod.ts") {
+      files.push(entry.name);
+    }
+  }
+  assert.equal(files.length, allDevices.length, "one module per device in codecs/mod.ts");
+  for (const file of files) {
+    const module = await import(new URL(file, dir).href);
+    const device = module.default as DeviceSpec;
+    assert.ok(listed.has(device), `codecs/${file} is not listed in codecs/mod.ts`);
+    assert.equal(`${device.name}.ts`, file, "module file is named after its device");
+  }
+});
+
+const ROUND_TRIPS: readonly (readonly [Variant, StringLength])[] = [
+  ["min", "exact"],
+  ["max", "exact"],
+  ["random", "short"],
+  ["random", "exact"],
+  ["random", "long"],
+  ["random", "short"],
+];
+
+Deno.test("codecs: every normal and low-level packet round-trips through the payload codec", () => {
+  const random = seededRandom(0x7f3a_2c11);
+  let packets = 0, lists = 0, samples = 0;
+  for (const device of allDevices) {
+    for (const packet of wirePackets(allPackets(device))) {
+      packets++;
+      for (const elements of [packet.in, packet.out]) {
+        if (elements.length === 0) continue;
+        lists++;
+        for (const [variant, strings] of ROUND_TRIPS) {
+          samples++;
+          const { values, expected } = sample(elements, variant, strings, random);
+          const label = `${device.name}.${packet.name} (${variant}, ${strings} strings)`;
+          const bytes = encodePayload(elements, values);
+          assert.equal(bytes.length, payloadSize(elements), label);
+          const decoded = decodePayload(elements, bytes);
+          assert.deepStrictEqual(decoded, expected, label);
+          // Decoded values re-encode to the same bytes: no bit of the payload is lost or invented.
+          assert.deepStrictEqual(encodePayload(elements, decoded), bytes, label);
+        }
+      }
+    }
+  }
+  console.log(
+    `round trip: ${allDevices.length} devices, ${packets} packets, ${lists} element lists, ` +
+      `${samples} samples`,
+  );
+  assert.ok(packets > 3000, `only ${packets} packets`);
+});
