@@ -6,15 +6,21 @@
  */
 import assert from "node:assert/strict";
 import { allDevices } from "../src/tfp/registry.ts";
-import { decodePayload, encodePayload, payloadSize } from "../src/tfp/payload.ts";
+import { decodePayload, encodePayload, payloadSize, type Value } from "../src/tfp/payload.ts";
 import type { DeviceSpec, ElementSpec, PacketSpec, WireType } from "../src/tfp/spec.ts";
+import { base58Encode, parseUid } from "../src/tfp/base58.ts";
+import { TfpConnection } from "../src/tfp/connection.ts";
+import { DeviceHandle, type RequestFn } from "../src/tfp/device_calls.ts";
+import { TfpError } from "../src/tfp/errors.ts";
+import { startSimulatedBrickd } from "../src/sim/mod.ts";
 import {
   sample,
   seededRandom,
   type StringLength,
   typeRange,
+  validArgs,
   type Variant,
-} from "./element_values.ts";
+} from "./support/element_values.ts";
 
 const DEVICE_NAME = /^[a-z0-9]+(_[a-z0-9]+)*_(brick|bricklet|tng)$/;
 const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
@@ -221,3 +227,134 @@ Deno.test("codecs: every normal and low-level packet round-trips through the pay
   );
   assert.ok(packets > 3000, `only ${packets} packets`);
 });
+
+/**
+ * On real hardware these reboot the device, replace its firmware or change its UID, so any
+ * later call in the sweep would go to a device that is gone or different.
+ */
+const EXCLUDED_FUNCTIONS: ReadonlyMap<string, string> = new Map([
+  ["reset", "reboots the device"],
+  ["set_bootloader_mode", "switches to the bootloader: normal functions stop answering"],
+  ["copy_firmware", "copies a firmware image and reboots (TNG)"],
+  ["set_write_firmware_pointer", "part of a firmware upload"],
+  ["write_firmware", "overwrites the firmware"],
+  ["write_uid", "changes the UID every later request is addressed to"],
+  ["factory_reset", "wipes the configuration and reboots"],
+  ["start_wifi2_bootloader", "puts the WIFI Extension 2.0 into its bootloader"],
+  ["write_bricklet_plugin", "overwrites a Bricklet's plugin firmware"],
+]);
+const CONCURRENCY = 15;
+const SWEEP_TIMEOUT_MS = 5000;
+
+async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `tasks` with at most `limit` in flight. */
+async function runBounded(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+interface Call {
+  readonly device: DeviceSpec;
+  readonly handle: DeviceHandle;
+  readonly uidText: string;
+  readonly fn: PacketSpec;
+  readonly args: Record<string, Value>;
+}
+
+Deno.test("codecs: every function of every device answers a simulated brickd over TCP", async () => {
+  // The "unknown_*" placeholders have no wire identifier, so no brickd can host them.
+  const devices = allDevices.filter((device) => device.identifier > 0);
+  const uids = devices.map((_, index) => base58Encode(1000 + index));
+  const brickd = await startSimulatedBrickd({
+    seed: 0x5eed,
+    devices: devices.map((device, index) => ({ type: device.name, uid: uids[index] })),
+  });
+  const connection = new TfpConnection({ host: "127.0.0.1", port: brickd.port });
+  const started = performance.now();
+  try {
+    await connection.connect();
+    const enumerated = new Map<string, number>();
+    let allEnumerated!: () => void;
+    const complete = new Promise<void>((resolve) => allEnumerated = resolve);
+    const off = connection.on("enumerate", (event) => {
+      enumerated.set(event.uid, event.deviceIdentifier);
+      if (enumerated.size === devices.length) allEnumerated();
+    });
+    await connection.enumerate();
+    await withDeadline(complete, SWEEP_TIMEOUT_MS, `${devices.length} enumerate callbacks`);
+    off();
+    devices.forEach((device, i) => assert.equal(enumerated.get(uids[i]), device.identifier));
+
+    const request: RequestFn = (uid, fid, payload, options) =>
+      connection.request(uid, fid, payload, options);
+    // Arguments are drawn up front so they do not depend on the order responses arrive in.
+    const random = seededRandom(0x1dea_5eed);
+    const calls: Call[] = [];
+    const excluded = new Set<string>();
+    devices.forEach((device, i) => {
+      const handle = new DeviceHandle(request, parseUid(uids[i]), device);
+      handle.setResponseExpectedAll(true);
+      for (const fn of wirePackets(device.functions)) {
+        if (EXCLUDED_FUNCTIONS.has(fn.name)) {
+          excluded.add(fn.name);
+          continue;
+        }
+        const args = validArgs(device, fn.in, random);
+        calls.push({ device, handle, uidText: uids[i], fn, args });
+      }
+    });
+    const invalid: string[] = [];
+    const failures: string[] = [];
+    await runBounded(
+      calls.map(({ device, handle, uidText, fn, args }) => async () => {
+        const label = `${device.name}.${fn.name}`;
+        try {
+          const result = await handle.call(fn.name, args, { timeoutMs: SWEEP_TIMEOUT_MS });
+          // call() already rejects a response whose length is not payloadSize(fn.out).
+          if (result === undefined) failures.push(`${label}: no response`);
+          else if (fn.id === FUNCTION_GET_IDENTITY) {
+            assert.equal(result.uid, uidText, label);
+            assert.equal(result.device_identifier, device.identifier, label);
+          }
+        } catch (error) {
+          if (error instanceof TfpError && error.code === "invalid_parameter") {
+            invalid.push(`${label} ${showArgs(args)}`);
+          } else failures.push(`${label}: ${error instanceof Error ? error.message : error}`);
+        }
+      }),
+      CONCURRENCY,
+    );
+    const ms = Math.round(performance.now() - started);
+    console.log(
+      `end to end: ${devices.length} devices, ${calls.length} functions called in ${ms} ms, ` +
+        `${failures.length} failures, ${invalid.length} answered invalid parameter; ` +
+        `excluded: ${[...excluded].map((n) => `${n} (${EXCLUDED_FUNCTIONS.get(n)})`).join(", ")}`,
+    );
+    for (const line of invalid) console.log(`  invalid parameter: ${line}`);
+    assert.deepEqual(failures, []);
+    assert.equal(connection.inFlight, 0);
+    // Exactly one response per call: nothing answered twice, nothing lost.
+    assert.equal(brickd.stats.responses, calls.length);
+  } finally {
+    await connection.close();
+    await brickd.stop();
+  }
+});
+
+function showArgs(args: Record<string, unknown>): string {
+  return JSON.stringify(args, (_, v) => typeof v === "bigint" ? `${v}n` : v);
+}

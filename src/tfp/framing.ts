@@ -10,6 +10,7 @@
  * @module
  */
 
+import { copyBytes } from "./byte_pool.ts";
 import { decodeHeader, HEADER_SIZE, MAX_PACKET_SIZE, type Packet } from "./header.ts";
 
 /** Whether the 8 bytes at `offset` can start a packet. */
@@ -55,7 +56,7 @@ export class PacketFramer {
     if (position >= chunk.length) return packets;
 
     // One copy per push keeps every returned payload independent of the caller's buffer.
-    const data = chunk.slice(position);
+    const data = copyBytes(chunk.subarray(position));
     position = 0;
     const end = data.length;
     while (end - position >= HEADER_SIZE) {
@@ -105,7 +106,7 @@ export class PacketFramer {
       this.#tailLength += take;
       position += take;
       if (this.#tailLength === length) {
-        const bytes = tail.slice(0, length);
+        const bytes = copyBytes(tail.subarray(0, length));
         packets.push({ header: decodeHeader(bytes), payload: bytes.subarray(HEADER_SIZE) });
         this.#tailLength = 0;
       }

@@ -8,11 +8,16 @@
  * @module
  */
 
+import { allocBytes } from "./byte_pool.ts";
+
 /** Size of the packet header in bytes. */
 export const HEADER_SIZE = 8;
 /** Largest payload a single packet can carry. */
 export const MAX_PAYLOAD_SIZE = 64;
-/** Largest packet (header + payload). */
+/**
+ * Largest packet length accepted on the wire: brickd's packet buffer is 80 bytes
+ * (header, 64 payload bytes, 8 bytes of optional data). Packets built here are at most 72.
+ */
 export const MAX_PACKET_SIZE = 80;
 
 /** Decoded packet header. */
@@ -83,7 +88,10 @@ export function decodeHeader(bytes: Uint8Array, offset = 0): PacketHeader {
   };
 }
 
-/** Builds a whole packet; length = 8 + payload.length; throws RangeError if payload > 64 bytes */
+/**
+ * Builds a whole packet; length = 8 + payload.length; throws RangeError if payload > 64 bytes.
+ * The result may share its `.buffer` with other pooled arrays (see byte_pool.ts).
+ */
 export function buildPacket(
   uid: number,
   functionId: number,
@@ -99,7 +107,8 @@ export function buildPacket(
     );
   }
   const length = HEADER_SIZE + payloadLength;
-  const packet = new Uint8Array(length);
+  // Pooled: a fresh ArrayBuffer per packet would cost more than building the packet.
+  const packet = allocBytes(length);
   encodeHeader({ uid, length, functionId, sequence, responseExpected, errorCode }, packet);
   if (payload !== undefined) packet.set(payload, HEADER_SIZE);
   return packet;

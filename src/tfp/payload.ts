@@ -13,29 +13,27 @@
  * @module
  */
 
-import type { ElementSpec, WireType } from "./spec.ts";
+import { allocBytes } from "./byte_pool.ts";
+import {
+  BOOL,
+  FLOAT,
+  INT16,
+  INT32,
+  INT64,
+  INT8,
+  type Plan,
+  planFor,
+  type Step,
+  STRING,
+  UINT16,
+  UINT32,
+  UINT64,
+  UINT8,
+} from "./payload_plan.ts";
+import type { ElementSpec } from "./spec.ts";
 
 /** A decoded (or encodable) element value. */
 export type Value = number | bigint | boolean | string | Value[];
-
-// Numeric type codes make the per-item switch cheap.
-const INT8 = 0, UINT8 = 1, INT16 = 2, UINT16 = 3, INT32 = 4, UINT32 = 5;
-const INT64 = 6, UINT64 = 7, FLOAT = 8, BOOL = 9, CHAR = 10, STRING = 11;
-
-const TYPES: Readonly<Record<WireType, readonly [code: number, size: number]>> = {
-  int8: [INT8, 1],
-  uint8: [UINT8, 1],
-  int16: [INT16, 2],
-  uint16: [UINT16, 2],
-  int32: [INT32, 4],
-  uint32: [UINT32, 4],
-  int64: [INT64, 8],
-  uint64: [UINT64, 8],
-  float: [FLOAT, 4],
-  bool: [BOOL, 1],
-  char: [CHAR, 1],
-  string: [STRING, 1],
-};
 
 /** Integer ranges by type code (int8..uint32). */
 const INT_MIN = [-0x80, 0, -0x8000, 0, -0x8000_0000, 0];
@@ -43,61 +41,11 @@ const INT_MAX = [0x7f, 0xff, 0x7fff, 0xffff, 0x7fff_ffff, 0xffff_ffff];
 const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n, UINT64_MAX = 2n ** 64n - 1n;
 const TWO_POW_32 = 2 ** 32;
 
-interface Step {
-  readonly name: string;
-  readonly type: WireType;
-  readonly code: number;
-  /** Items (count > 1 means array), except for string where it is the byte length */
-  readonly count: number;
-  readonly offset: number;
-  readonly itemSize: number;
-  readonly array: boolean;
-}
-
-interface Plan {
-  readonly steps: readonly Step[];
-  readonly size: number;
-  /** Only multi-byte types need a DataView; skipping it saves an allocation per call. */
-  readonly usesView: boolean;
-}
-
-const plans = new WeakMap<readonly ElementSpec[], Plan>();
-
-function planFor(elements: readonly ElementSpec[]): Plan {
-  let plan = plans.get(elements);
-  if (plan === undefined) {
-    plan = buildPlan(elements);
-    plans.set(elements, plan);
-  }
-  return plan;
-}
-
-function buildPlan(elements: readonly ElementSpec[]): Plan {
-  const steps: Step[] = [];
-  let offset = 0;
-  let usesView = false;
-  for (const { name, type, count } of elements) {
-    if (!Object.hasOwn(TYPES, type)) {
-      throw new TypeError(`Element "${name}" has unknown wire type "${type}"`);
-    }
-    if (Number.isInteger(count) && count < 0) {
-      throw new TypeError(
-        `Cannot pack "${name}": count ${count} marks high-level stream data, which has no wire layout`,
-      );
-    }
-    if (!Number.isInteger(count) || count === 0) {
-      throw new TypeError(`Element "${name}" has invalid count ${count}`);
-    }
-    const [code, itemSize] = TYPES[type];
-    const array = count > 1 && code !== STRING;
-    steps.push({ name, type, code, count, offset, itemSize, array });
-    if (code === STRING) offset += count;
-    else if (code === BOOL && array) offset += Math.ceil(count / 8);
-    else offset += itemSize * count;
-    if (itemSize > 1) usesView = true;
-  }
-  return { steps, size: offset, usesView };
-}
+// float and 64-bit values go through this scratch space: a DataView over every payload would
+// cost an allocation per call, while 16/32-bit integers are cheaper to assemble by hand.
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_FLOAT = SCRATCH.subarray(0, 4);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
 
 /** bool[n] packs to ceil(n/8) bytes; string: count bytes; char: 1 */
 export function payloadSize(elements: readonly ElementSpec[]): number {
@@ -144,7 +92,6 @@ function notLatin1(label: string, text: string): RangeError {
 /** Writes one item (never a string element); `label` names it in errors. */
 function writeItem(
   bytes: Uint8Array,
-  view: DataView,
   step: Step,
   at: number,
   value: unknown,
@@ -159,17 +106,22 @@ function writeItem(
     if (value < INT_MIN[code] || value > INT_MAX[code]) {
       throw outOfRange(label, value, step.type, `${INT_MIN[code]}..${INT_MAX[code]}`);
     }
-    if (code <= UINT8) bytes[at] = value;
-    else if (code <= UINT16) view.setUint16(at, value, true);
-    else view.setUint32(at, value >>> 0, true);
+    // Uint8Array stores wrap modulo 256, which yields two's complement for negatives.
+    bytes[at] = value;
+    if (code >= INT16) bytes[at + 1] = value >> 8;
+    if (code >= INT32) {
+      bytes[at + 2] = value >> 16;
+      bytes[at + 3] = value >> 24;
+    }
   } else if (code <= UINT64) {
-    writeInt64(view, code === INT64, at, value, label);
+    writeInt64(bytes, code === INT64, at, value, label);
   } else if (code === FLOAT) {
     if (typeof value !== "number") throw wrongType(label, "a number", value);
     if (Number.isFinite(value) && !Number.isFinite(Math.fround(value))) {
       throw new RangeError(`Cannot encode "${label}": ${value} is out of range for float`);
     }
-    view.setFloat32(at, value, true);
+    SCRATCH_VIEW.setFloat32(0, value, true);
+    bytes.set(SCRATCH_FLOAT, at);
   } else if (code === BOOL) {
     if (typeof value !== "boolean") throw wrongType(label, "a boolean", value);
     bytes[at] = value ? 1 : 0;
@@ -183,7 +135,7 @@ function writeItem(
   }
 }
 
-function writeInt64(view: DataView, signed: boolean, at: number, value: unknown, label: string) {
+function writeInt64(bytes: Uint8Array, signed: boolean, at: number, value: unknown, label: string) {
   const type = signed ? "int64" : "uint64";
   const range = signed ? `${INT64_MIN}..${INT64_MAX}` : `0..${UINT64_MAX}`;
   if (typeof value === "number") {
@@ -196,14 +148,18 @@ function writeInt64(view: DataView, signed: boolean, at: number, value: unknown,
       );
     }
     if (!signed && value < 0) throw outOfRange(label, value, type, range);
-    // Split into 32-bit halves directly; ToUint32 wraps negatives into two's complement.
-    view.setUint32(at, value >>> 0, true);
-    view.setUint32(at + 4, Math.floor(value / TWO_POW_32) >>> 0, true);
+    // Split into 32-bit halves without BigInt; the shifts wrap negatives into two's complement.
+    const high = Math.floor(value / TWO_POW_32);
+    for (let i = 0; i < 4; i++) {
+      bytes[at + i] = value >>> (i * 8);
+      bytes[at + 4 + i] = high >> (i * 8);
+    }
   } else if (typeof value === "bigint") {
     if (signed ? value < INT64_MIN || value > INT64_MAX : value < 0n || value > UINT64_MAX) {
       throw outOfRange(label, value, type, range);
     }
-    view.setBigUint64(at, BigInt.asUintN(64, value), true);
+    SCRATCH_VIEW.setBigUint64(0, BigInt.asUintN(64, value), true);
+    bytes.set(SCRATCH, at);
   } else {
     throw wrongType(label, "a bigint or safe integer", value);
   }
@@ -225,7 +181,7 @@ function isArrayValue(value: unknown): value is ArrayLike<unknown> {
   return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
 }
 
-function writeArray(bytes: Uint8Array, view: DataView, step: Step, value: unknown): void {
+function writeArray(bytes: Uint8Array, step: Step, value: unknown): void {
   if (!isArrayValue(value)) throw wrongType(step.name, `an array of ${step.count} items`, value);
   if (value.length !== step.count) {
     throw new TypeError(
@@ -242,12 +198,9 @@ function writeArray(bytes: Uint8Array, view: DataView, step: Step, value: unknow
     return;
   }
   for (let i = 0; i < step.count; i++) {
-    writeItem(bytes, view, step, step.offset + i * step.itemSize, value[i], `${step.name}[${i}]`);
+    writeItem(bytes, step, step.offset + i * step.itemSize, value[i], `${step.name}[${i}]`);
   }
 }
-
-// Stands in for the DataView when a plan has only single-byte types (never touched then).
-const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
  * Encodes `values` (in element order) into `target` at `offset` without allocating a
@@ -267,23 +220,26 @@ export function encodePayloadInto(
   if (offset < 0 || offset + plan.size > target.length) {
     throw new RangeError(`Payload of ${plan.size} bytes does not fit at offset ${offset}`);
   }
-  const bytes = target.subarray(offset, offset + plan.size);
-  const view = plan.usesView ? new DataView(bytes.buffer, bytes.byteOffset, plan.size) : NO_VIEW;
+  // Steps never write past their own bytes, so offset 0 needs no (allocating) subarray.
+  const bytes = offset === 0 ? target : target.subarray(offset, offset + plan.size);
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
-    if (step.array) writeArray(bytes, view, step, values[i]);
+    if (step.array) writeArray(bytes, step, values[i]);
     else if (step.code === STRING) writeString(bytes, step, values[i]);
-    else writeItem(bytes, view, step, step.offset, values[i], step.name);
+    else writeItem(bytes, step, step.offset, values[i], step.name);
   }
   return plan.size;
 }
 
-/** Encodes `values` (one per element, in order) into a new payload. */
+/**
+ * Encodes `values` (one per element, in order) into a new payload. The result may share
+ * its `.buffer` with other pooled arrays (see byte_pool.ts).
+ */
 export function encodePayload(
   elements: readonly ElementSpec[],
   values: readonly unknown[],
 ): Uint8Array {
-  const payload = new Uint8Array(planFor(elements).size);
+  const payload = allocBytes(planFor(elements).size);
   encodePayloadInto(elements, values, payload);
   return payload;
 }
@@ -308,26 +264,30 @@ export function encodeNamed(
   return encodePayload(elements, ordered);
 }
 
-function readItem(bytes: Uint8Array, view: DataView, code: number, at: number): Value {
+function readItem(bytes: Uint8Array, code: number, at: number): Value {
   switch (code) {
     case INT8:
       return (bytes[at] << 24) >> 24;
     case UINT8:
       return bytes[at];
     case INT16:
-      return view.getInt16(at, true);
+      return ((bytes[at] | (bytes[at + 1] << 8)) << 16) >> 16;
     case UINT16:
-      return view.getUint16(at, true);
+      return bytes[at] | (bytes[at + 1] << 8);
     case INT32:
-      return view.getInt32(at, true);
+      return bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
     case UINT32:
-      return view.getUint32(at, true);
+      return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>>
+        0;
     case INT64:
-      return view.getBigInt64(at, true);
+      SCRATCH.set(bytes.subarray(at, at + 8));
+      return SCRATCH_VIEW.getBigInt64(0, true);
     case UINT64:
-      return view.getBigUint64(at, true);
+      SCRATCH.set(bytes.subarray(at, at + 8));
+      return SCRATCH_VIEW.getBigUint64(0, true);
     case FLOAT:
-      return view.getFloat32(at, true);
+      for (let i = 0; i < 4; i++) SCRATCH[i] = bytes[at + i];
+      return SCRATCH_VIEW.getFloat32(0, true);
     case BOOL:
       return bytes[at] !== 0;
     default:
@@ -341,9 +301,9 @@ function readString(bytes: Uint8Array, at: number, count: number): string {
   return text;
 }
 
-function readStep(bytes: Uint8Array, view: DataView, step: Step): Value {
+function readStep(bytes: Uint8Array, step: Step): Value {
   if (step.code === STRING) return readString(bytes, step.offset, step.count);
-  if (!step.array) return readItem(bytes, view, step.code, step.offset);
+  if (!step.array) return readItem(bytes, step.code, step.offset);
   const items: Value[] = new Array(step.count);
   if (step.code === BOOL) {
     for (let i = 0; i < step.count; i++) {
@@ -351,7 +311,7 @@ function readStep(bytes: Uint8Array, view: DataView, step: Step): Value {
     }
   } else {
     for (let i = 0; i < step.count; i++) {
-      items[i] = readItem(bytes, view, step.code, step.offset + i * step.itemSize);
+      items[i] = readItem(bytes, step.code, step.offset + i * step.itemSize);
     }
   }
   return items;
@@ -363,7 +323,7 @@ function payloadBytes(plan: Plan, payload: Uint8Array, offset: number): Uint8Arr
       `Payload too short: need ${plan.size} bytes at offset ${offset}, got ${payload.length}`,
     );
   }
-  return payload.subarray(offset, offset + plan.size);
+  return offset === 0 ? payload : payload.subarray(offset, offset + plan.size);
 }
 
 /** Decodes one value per element, in order. Bytes beyond the elements are ignored. */
@@ -374,10 +334,9 @@ export function decodePayload(
 ): Value[] {
   const plan = planFor(elements);
   const bytes = payloadBytes(plan, payload, offset);
-  const view = plan.usesView ? new DataView(bytes.buffer, bytes.byteOffset, plan.size) : NO_VIEW;
   const steps = plan.steps;
   const values: Value[] = new Array(steps.length);
-  for (let i = 0; i < steps.length; i++) values[i] = readStep(bytes, view, steps[i]);
+  for (let i = 0; i < steps.length; i++) values[i] = readStep(bytes, steps[i]);
   return values;
 }
 
@@ -388,8 +347,7 @@ export function decodeNamed(
 ): Record<string, Value> {
   const plan = planFor(elements);
   const bytes = payloadBytes(plan, payload, 0);
-  const view = plan.usesView ? new DataView(bytes.buffer, bytes.byteOffset, plan.size) : NO_VIEW;
   const result: Record<string, Value> = {};
-  for (const step of plan.steps) result[step.name] = readStep(bytes, view, step);
+  for (const step of plan.steps) result[step.name] = readStep(bytes, step);
   return result;
 }

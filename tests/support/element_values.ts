@@ -8,8 +8,8 @@
  *
  * @module
  */
-import type { Value } from "../src/tfp/payload.ts";
-import type { DeviceSpec, ElementSpec, WireType } from "../src/tfp/spec.ts";
+import type { Value } from "../../src/tfp/payload.ts";
+import type { DeviceSpec, ElementSpec, WireType } from "../../src/tfp/spec.ts";
 
 /** Uniform numbers in [0, 1). */
 export type Random = () => number;
