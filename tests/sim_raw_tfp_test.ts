@@ -10,7 +10,12 @@ import { decodeEnumerate, decodeIdentity } from "../src/tfp/identity.ts";
 import { decodeNamed, encodeNamed } from "../src/tfp/payload.ts";
 import { callbackByName, deviceByName, functionByName } from "../src/tfp/registry.ts";
 import type { PacketSpec } from "../src/tfp/spec.ts";
-import { DEFAULT_DEVICES, startSimulatedBrickd } from "../src/sim/mod.ts";
+import {
+  ConfigError,
+  DEFAULT_DEVICES,
+  SimulatedBrickd,
+  startSimulatedBrickd,
+} from "../src/sim/mod.ts";
 import { RawTfpClient } from "./support/raw_tfp_client.ts";
 
 const BTN = parseUid("Btn");
@@ -395,4 +400,59 @@ Deno.test("setSilent drops requests and dropAllConnections closes clients", asyn
     await sim.dropAllConnections();
     await within(client.closed, 2000, "close after dropAllConnections");
   });
+});
+
+Deno.test("RS232 2.0 with the read callback enabled: written data comes back as callbacks", async () => {
+  await withSim({}, async (sim, client) => {
+    const enable = fn("rs232_v2_bricklet", "enable_read_callback");
+    const write = fn("rs232_v2_bricklet", "write_low_level");
+    const callback = callbackByName(deviceByName("rs232_v2_bricklet")!, "read_low_level")!;
+    assert.equal((await client.call(SER, enable.id)).header.errorCode, 0);
+    const chunk = [..."ping".padEnd(60, "\0")];
+    await client.call(
+      SER,
+      write.id,
+      encodeNamed(write.in, {
+        message_length: 4,
+        message_chunk_offset: 0,
+        message_chunk_data: chunk,
+      }),
+    );
+    const echoed = decodeNamed(
+      callback.out,
+      (await client.waitFor(isCallback(SER, callback.id))).payload,
+    );
+    assert.equal(echoed.message_length, 4);
+    assert.equal((echoed.message_chunk_data as string[]).slice(0, 4).join(""), "ping");
+    // The in-process API sends a longer message in 60-character chunks.
+    assert.equal(sim.emitStreamCallback("Ser", "read", "x".repeat(100)), 2);
+    const chunks = await client.collect(isCallback(SER, callback.id), 2);
+    assert.deepEqual(
+      chunks.map((p) => decodeNamed(callback.out, p.payload).message_chunk_offset),
+      [0, 60],
+    );
+  });
+});
+
+Deno.test("sendGarbage reaches the client, which resynchronises", async () => {
+  await withSim({}, async (sim, client) => {
+    await client.call(BTN, 255);
+    sim.sendGarbage(new Uint8Array(8).fill(0xff));
+    const identity = await client.call(BTN, 255);
+    assert.equal(decodeIdentity(identity.payload).uid, "Btn");
+    assert.equal(client.isClosed, false);
+    const stats = sim.stats;
+    assert.equal(stats.clients, 1);
+    assert.equal(stats.connections, 1);
+    assert.equal(stats.requests, 2);
+    assert.equal(stats.responses, 2);
+  });
+});
+
+Deno.test("constructor rejects bad secrets and device lists without starting anything", () => {
+  assert.throws(
+    () => new SimulatedBrickd({ secret: "geheimnis ü" }),
+    (error: Error) => error instanceof TypeError && !error.message.includes("geheimnis"),
+  );
+  assert.throws(() => new SimulatedBrickd({ devices: [{ type: "x", uid: "A" }] }), ConfigError);
 });

@@ -24,6 +24,7 @@ import { decodeNamed, encodeNamed, payloadSize, type Value } from "../tfp/payloa
 import { functionById, functionByName } from "../tfp/registry.ts";
 import type { PacketSpec } from "../tfp/spec.ts";
 import { parseUid } from "../tfp/base58.ts";
+import { validateSecret } from "../tfp/auth.ts";
 import {
   AUTHENTICATE_REQUEST_SIZE,
   FUNCTION_AUTHENTICATE,
@@ -103,6 +104,7 @@ export class SimulatedBrickd {
   constructor(options: SimulatedBrickdOptions = {}) {
     this.hostname = options.hostname ?? "127.0.0.1";
     this.#port = options.port ?? 0;
+    if (options.secret !== undefined) validateSecret(options.secret); // never echoes the secret
     this.#secret = options.secret === "" ? undefined : options.secret;
     this.#random = createRandom(options.seed);
     this.#nonces = new ServerNonces(
