@@ -145,7 +145,7 @@ const device: DeviceSpec = {
       responseExpected: "always_true",
       doc: "af",
       in: [],
-      out: [{ name: "value", type: "uint16", count: 1, range: [-999, 9999] }],
+      out: [{ name: "value", type: "uint16", count: 1, range: [0, 9999] }],
     },
     {
       id: 234,

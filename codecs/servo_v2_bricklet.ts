@@ -53,7 +53,7 @@ const device: DeviceSpec = {
           scale: [1, 100],
           unit: "°/s",
           unitTitle: "Degree per second",
-          range: [0, 500000],
+          range: [0, 32767],
         },
         {
           name: "current",
@@ -170,7 +170,7 @@ const device: DeviceSpec = {
           scale: [1, 100],
           unit: "°/s",
           unitTitle: "Degree per second",
-          range: [0, 500000],
+          range: [0, 65535],
         },
       ],
     },

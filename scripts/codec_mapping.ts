@@ -96,6 +96,9 @@ function sameScale(a: Scale | undefined, b: Scale | undefined): boolean {
  * Union of the listed ranges over all extras, or undefined when any extra has
  * no explicit numeric range ("type", "dynamic", "constants", null) or the
  * element is a char: char ranges ("a".."h", "z") are not raw numbers.
+ * Clamped to what the wire type can carry: a few upstream specs list ranges
+ * wider than their type (IMU magnetic field as int16 -40000..40000), and every
+ * consumer would otherwise have to clamp on its own.
  */
 function mapRange(element: SourceElement): readonly [number, number] | undefined {
   if (element.type === "char") return undefined;
@@ -113,8 +116,22 @@ function mapRange(element: SourceElement): readonly [number, number] | undefined
       max = Math.max(max, maximum);
     }
   }
+  const limits = INTEGER_LIMITS[element.type];
+  if (limits) {
+    min = Math.max(min, limits[0]);
+    max = Math.min(max, limits[1]);
+  }
   return [min, max];
 }
+
+const INTEGER_LIMITS: Readonly<Record<string, readonly [number, number]>> = {
+  int8: [-0x80, 0x7f],
+  uint8: [0, 0xff],
+  int16: [-0x8000, 0x7fff],
+  uint16: [0, 0xffff],
+  int32: [-0x8000_0000, 0x7fff_ffff],
+  uint32: [0, 0xffff_ffff],
+};
 
 function mapDefault(element: SourceElement): ElementSpec["default"] {
   const defaults = element.extra.map((extra) => extra.default);

@@ -45,20 +45,6 @@ const MAX_PAYLOAD = 64;
  * Ranges the upstream specs give wider than the wire type (e.g. int16 with -40000..40000);
  * the codecs copy them verbatim. Any new one fails the test.
  */
-const SPEC_RANGE_QUIRKS: ReadonlySet<string> = new Set([
-  "imu_v2_brick.get_magnetic_field.z",
-  "imu_v2_brick.get_all_data.magnetic_field",
-  "imu_v2_brick.magnetic_field.z",
-  "imu_v2_brick.all_data.magnetic_field",
-  "imu_v3_bricklet.get_magnetic_field.z",
-  "imu_v3_bricklet.get_all_data.magnetic_field",
-  "imu_v3_bricklet.magnetic_field.z",
-  "imu_v3_bricklet.all_data.magnetic_field",
-  "segment_display_4x7_bricklet.get_counter_value.value",
-  "segment_display_4x7_v2_bricklet.get_counter_value.value",
-  "servo_v2_bricklet.get_status.current_velocity",
-  "servo_v2_bricklet.get_current_velocity.velocity",
-]);
 const FUNCTION_GET_IDENTITY = 255;
 
 /** Normal and low-level packets: the ones with a wire layout */
@@ -154,7 +140,7 @@ function checkElement(device: DeviceSpec, packet: PacketSpec, element: ElementSp
     const [min, max] = element.range;
     assert.ok(min <= max, `${label} range ${min}..${max}`);
     const inType = bounds[0] <= min && max <= bounds[1];
-    assert.ok(inType || SPEC_RANGE_QUIRKS.has(label), `${label} range ${min}..${max} exceeds type`);
+    assert.ok(inType, `${label} range ${min}..${max} exceeds type`);
   }
 }
 
