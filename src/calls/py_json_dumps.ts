@@ -62,28 +62,26 @@ function encodeContainer(value: object, depth: number): string {
     for (let i = 1; i < value.length; i++) out += ", " + encode(value[i], depth);
     return out + "]";
   }
-  let out = "{";
-  let first = true;
-  const member = (key: unknown, item: unknown) => {
-    if (typeof key !== "string") {
-      throw new TypeError(`Object key "${String(key)}" is not a string`);
-    }
-    out += (first ? "" : ", ") + pyJsonString(key) + ": " + encode(item, depth);
-    first = false;
-  };
+  let out = "";
   if (value instanceof Map) {
-    for (const [key, item] of value) member(key, item);
+    for (const [key, item] of value) out += member(out === "", key, item, depth);
   } else if (value instanceof PyJsonPairs) {
-    for (const [key, item] of value.entries) member(key, item);
+    for (const [key, item] of value.entries) out += member(out === "", key, item, depth);
   } else {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: string } }).constructor?.name ?? "object";
       throw new TypeError(`Object of type ${name} is not JSON serializable`);
     }
-    for (const key of Object.keys(value)) member(key, (value as Record<string, unknown>)[key]);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) out += member(out === "", key, record[key], depth);
   }
-  return out + "}";
+  return "{" + out + "}";
+}
+
+function member(first: boolean, key: unknown, item: unknown, depth: number): string {
+  if (typeof key !== "string") throw new TypeError(`Object key "${String(key)}" is not a string`);
+  return (first ? "" : ", ") + pyJsonString(key) + ": " + encode(item, depth);
 }
 
 /** A JS string as a JSON string literal with `ensure_ascii=True`. */
@@ -126,10 +124,9 @@ export function pyJsonString(text: string): string {
   return out + '"';
 }
 
-/** An integral number as Python prints an int (no exponent, no `-0`). */
+/** An integral number as Python prints an int: every digit exact, no exponent, no `-0`. */
 function intString(value: number): string {
-  if (Math.abs(value) < 1e21) return value === 0 ? "0" : String(value);
-  return BigInt(value).toString();
+  return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
 }
 
 function floatJson(value: number): string {
@@ -149,6 +146,12 @@ export function pyFloatRepr(value: number): string {
   if (value === Infinity) return "inf";
   if (value === -Infinity) return "-inf";
   if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    // Fast path: both languages print these in fixed notation with the same shortest digits.
+    const fixed = String(value);
+    return fixed.includes(".") ? fixed : fixed + ".0";
+  }
   const sci = value.toExponential(); // e.g. "-1.2345e+21", "5e-324"
   const ePos = sci.indexOf("e");
   const negative = sci.charCodeAt(0) === 0x2d;
