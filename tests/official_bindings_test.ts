@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import Tinkerforge from "tinkerforge";
 import { DEFAULT_DEVICES, type SimulatedBrickd, startSimulatedBrickd } from "../src/sim/mod.ts";
+import { within } from "./support/deadline.ts";
 
 // deno-lint-ignore no-explicit-any
 type Js = any;
@@ -20,18 +21,6 @@ function call(target: Js, method: string, ...args: unknown[]): Promise<unknown[]
       (code: number) => reject(new Error(`${method} failed with binding error ${code}`)),
     );
   });
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 interface Session {

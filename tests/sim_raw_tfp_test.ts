@@ -17,6 +17,7 @@ import {
   startSimulatedBrickd,
 } from "../src/sim/mod.ts";
 import { RawTfpClient } from "./support/raw_tfp_client.ts";
+import { within } from "./support/deadline.ts";
 
 const BTN = parseUid("Btn");
 const TMP = parseUid("Tmp");
@@ -34,18 +35,6 @@ const isResponse = (uid: number, fid: number) => (p: Packet) =>
 const isCallback = (uid: number, fid: number) => (p: Packet) =>
   p.header.uid === uid && p.header.functionId === fid && p.header.sequence === 0;
 const isEnumerate = (p: Packet) => p.header.functionId === 253 && p.header.sequence === 0;
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function withSim(
   options: Parameters<typeof startSimulatedBrickd>[0],

@@ -8,26 +8,14 @@
 import assert from "node:assert/strict";
 import { TfpConnection } from "../src/tfp/connection.ts";
 import { buildPacket } from "../src/tfp/header.ts";
+import { seededRandom } from "./support/element_values.ts";
 
 const PACKETS = 100_000;
 const MARKER_UID = 0x7fff_fff1;
 const MARKER_FID = 99;
 
-/** xorshift32: deterministic, so a failure can be replayed with the same seed. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
-
 function hostileStream(seed: number): Uint8Array {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -74,7 +62,7 @@ Deno.test("TfpConnection survives 100,000 hostile packets and garbage without an
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const server = (async () => {
     const conn = await listener.accept();
-    const rand = random(seed + 1);
+    const rand = seededRandom(seed + 1);
     let offset = 0;
     while (offset < data.length) {
       const n = 1 + Math.floor(rand() * 3000);

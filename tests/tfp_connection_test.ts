@@ -4,28 +4,11 @@
  * disconnect reasons, reconnect, and a clean close.
  */
 import assert from "node:assert/strict";
-import { TfpConnection, type TfpConnectionEvents } from "../src/tfp/connection.ts";
+import { TfpConnection } from "../src/tfp/connection.ts";
 import { TfpDeviceError, TfpError } from "../src/tfp/errors.ts";
 import { buildPacket } from "../src/tfp/header.ts";
 import { startScriptedServer, waitFor } from "./support/scripted_tfp_server.ts";
-
-/** Resolves with the arguments of the next `event`, or rejects after `ms`. */
-function nextEvent<K extends keyof TfpConnectionEvents>(
-  connection: TfpConnection,
-  event: K,
-  ms = 5000,
-): Promise<TfpConnectionEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`No "${String(event)}" event within ${ms} ms`));
-    }, ms);
-    const off = connection.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
+import { nextEvent } from "./support/deadline.ts";
 
 const getter = { responseExpected: true } as const;
 

@@ -4,13 +4,14 @@
  * simulator, stream calls, callbacks, and a silent daemon.
  */
 import assert from "node:assert/strict";
-import { TfpConnection, type TfpConnectionEvents } from "../src/tfp/connection.ts";
+import { TfpConnection } from "../src/tfp/connection.ts";
 import { DeviceHandle } from "../src/tfp/device_calls.ts";
 import { TfpError } from "../src/tfp/errors.ts";
 import { parseUid } from "../src/tfp/base58.ts";
 import { deviceByName } from "../src/tfp/registry.ts";
 import { startSimulatedBrickd } from "../src/sim/brickd.ts";
 import type { DeviceConfig } from "../src/sim/config.ts";
+import { nextEvent } from "./support/deadline.ts";
 
 const SECRET = "My Authentication Secret!";
 const DEVICES: DeviceConfig[] = [
@@ -18,23 +19,6 @@ const DEVICES: DeviceConfig[] = [
   { type: "temperature_v2_bricklet", uid: "Tmp", position: "b" },
   { type: "rs232_v2_bricklet", uid: "Rs2", position: "c" },
 ];
-
-function nextEvent<K extends keyof TfpConnectionEvents>(
-  connection: TfpConnection,
-  event: K,
-  ms = 5000,
-): Promise<TfpConnectionEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`No "${String(event)}" event within ${ms} ms`));
-    }, ms);
-    const off = connection.once(event, (...args) => {
-      clearTimeout(timer);
-      resolve(args);
-    });
-  });
-}
 
 function handle(connection: TfpConnection, type: string, uid: string): DeviceHandle {
   return new DeviceHandle(connection.request.bind(connection), parseUid(uid), deviceByName(type)!);

@@ -11,6 +11,7 @@
 
 import { decodeHeader, HEADER_SIZE, MAX_PACKET_SIZE, type PacketHeader } from "../tfp/header.ts";
 import type { AuthState } from "./auth.ts";
+import { SocketWriter } from "../util/socket_writer.ts";
 
 /** Handles one complete, valid request; payload is only valid during the call. */
 export type RequestHandler = (
@@ -36,9 +37,7 @@ export class ClientSession {
   auth: AuthState;
   readonly #conn: Deno.TcpConn;
   readonly #onRequest: RequestHandler;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #writing: Promise<void> | undefined;
+  readonly #writer: SocketWriter;
   #tail = new Uint8Array(MAX_PACKET_SIZE);
   #tailLength = 0;
   #closed = false;
@@ -56,6 +55,8 @@ export class ClientSession {
     this.serverNonce = serverNonce;
     this.auth = authEnabled ? "enabled" : "disabled";
     this.#onRequest = onRequest;
+    // Like brickd's writer backlog: a client that does not read loses the oldest packets.
+    this.#writer = new SocketWriter(conn, () => this.close(), { maxQueuedBytes: MAX_QUEUED_BYTES });
     try {
       conn.setNoDelay(true);
     } catch {
@@ -81,53 +82,18 @@ export class ClientSession {
   /** Queues a packet (or raw bytes) for sending. */
   send(bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#queue.push(bytes);
-    this.#queuedBytes += bytes.length;
-    // Like brickd's writer backlog: a client that does not read loses the oldest packets.
-    while (this.#queuedBytes > MAX_QUEUED_BYTES && this.#queue.length > 1) {
-      this.#queuedBytes -= this.#queue.shift()!.length;
-    }
-    this.#writing ??= this.#flush();
+    void this.#writer.write(bytes);
   }
 
   /** Closes the connection; pending writes are dropped. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#writer.close();
     try {
       this.#conn.close();
     } catch {
       // Already closed.
-    }
-  }
-
-  async #flush(): Promise<void> {
-    // Let the current turn queue more packets, so a burst becomes one write.
-    await Promise.resolve();
-    try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const chunks = this.#queue;
-        const size = this.#queuedBytes;
-        this.#queue = [];
-        this.#queuedBytes = 0;
-        let data = chunks[0];
-        if (chunks.length > 1) {
-          data = new Uint8Array(size);
-          let offset = 0;
-          for (const chunk of chunks) {
-            data.set(chunk, offset);
-            offset += chunk.length;
-          }
-        }
-        let written = 0;
-        while (written < data.length) written += await this.#conn.write(data.subarray(written));
-      }
-    } catch {
-      this.close();
-    } finally {
-      this.#writing = undefined;
     }
   }
 
@@ -142,7 +108,7 @@ export class ClientSession {
       // Connection reset or closed by stop(): the session just ends.
     } finally {
       this.close();
-      await this.#writing;
+      await this.#writer.idle;
     }
   }
 

@@ -25,7 +25,7 @@ import {
   FUNCTION_GET_IDENTITY,
 } from "./identity.ts";
 import { TypedEmitter } from "../util/typed_emitter.ts";
-import { SocketWriter } from "./socket_writer.ts";
+import { SocketWriter } from "../util/socket_writer.ts";
 import { Backoff } from "../util/backoff.ts";
 
 /** Connection state as in the reference bindings. */

@@ -20,6 +20,8 @@ type AnyListener = (...args: any[]) => void;
 
 /** Typed emitter; `on` returns an unsubscribe function. */
 export class TypedEmitter<Events extends EventMap> {
+  /** Type-level only (never set): lets helpers name an emitter's event map. */
+  declare readonly eventMap?: Events;
   #listeners = new Map<keyof Events, Set<AnyListener>>();
   #onListenerError: ListenerErrorHandler;
 

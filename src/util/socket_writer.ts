@@ -6,8 +6,18 @@
  * is under way are sent together in the next write: with many requests in
  * flight this turns N small writes into a few larger ones.
  *
+ * The queue is bounded when `maxQueuedBytes` is given: a peer that stops
+ * reading loses the oldest packets (like brickd's writer backlog) instead of
+ * growing our memory without limit.
+ *
  * @module
  */
+
+/** Options of a {@link SocketWriter}. */
+export interface SocketWriterOptions {
+  /** Drop the oldest queued packets beyond this many bytes. @default unbounded */
+  maxQueuedBytes?: number;
+}
 
 /** Writes queued packets to a connection in order. */
 export class SocketWriter {
@@ -17,10 +27,23 @@ export class SocketWriter {
   #flushing: Promise<void> | undefined;
   #closed = false;
   #onError: (error: Error) => void;
+  #maxQueuedBytes: number;
+  #droppedPackets = 0;
 
-  constructor(conn: Deno.Conn, onError: (error: Error) => void) {
+  constructor(conn: Deno.Conn, onError: (error: Error) => void, options: SocketWriterOptions = {}) {
     this.#conn = conn;
     this.#onError = onError;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? Infinity;
+  }
+
+  /** Packets dropped because the queue was full. */
+  get droppedPackets(): number {
+    return this.#droppedPackets;
+  }
+
+  /** Resolves once everything queued so far is written (or the writer failed). */
+  get idle(): Promise<void> {
+    return this.#flushing ?? Promise.resolve();
   }
 
   /** Bytes waiting to be written. */
@@ -37,6 +60,10 @@ export class SocketWriter {
     if (this.#closed) return Promise.resolve();
     this.#queue.push(packet);
     this.#queuedBytes += packet.length;
+    while (this.#queuedBytes > this.#maxQueuedBytes && this.#queue.length > 1) {
+      this.#queuedBytes -= this.#queue.shift()!.length;
+      this.#droppedPackets++;
+    }
     this.#flushing ??= this.#flush();
     return this.#flushing;
   }
