@@ -7,26 +7,14 @@
 import assert from "node:assert/strict";
 import mqtt, { type MqttClient } from "mqtt";
 import { brokerKinds, startTestBroker } from "./support/broker.ts";
+import { within } from "./support/deadline.ts";
 
 const DEADLINE_MS = 5_000;
 
-/** Resolves on the client's next `event`, or rejects after `ms`. */
-function nextEvent(
-  client: MqttClient,
-  event: "connect" | "close",
-  ms = DEADLINE_MS,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off(event, handler);
-      reject(new Error(`No "${event}" event within ${ms} ms`));
-    }, ms);
-    const handler = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    client.once(event, handler);
-  });
+/** Resolves on the client's next `event`, or rejects after the deadline. */
+function nextEvent(client: MqttClient, event: "connect" | "close"): Promise<void> {
+  const seen = new Promise<void>((resolve) => client.once(event, () => resolve()));
+  return within(seen, DEADLINE_MS, `"${event}" event`);
 }
 
 /** Collects `count` messages, or rejects after the deadline with what arrived. */

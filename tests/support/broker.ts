@@ -35,6 +35,8 @@ const HOST = "127.0.0.1";
 const READY_DEADLINE_MS = 5_000;
 const STOP_DEADLINE_MS = 5_000;
 const BIND_ATTEMPTS = 5;
+/** mosquitto logs this once every listener is open. */
+const RUNNING_LINE = /mosquitto version \S+ running/;
 /** Keep the tail of mosquitto's stderr for error messages, not all of it. */
 const STDERR_KEEP_CHARS = 4_096;
 
@@ -112,7 +114,6 @@ interface MosquittoRun {
   status: Promise<Deno.CommandStatus>;
   drained: Promise<void>;
   stderr: () => string;
-  dir: string;
 }
 
 async function startMosquitto(): Promise<TestBroker> {
@@ -168,6 +169,8 @@ function mosquittoConfig(port: number): string {
     "persistence false",
     "log_dest stderr",
     "log_type error",
+    // Only start and stop lines ("... running" is the readiness signal), no per-client lines.
+    "log_type information",
     // The default 1,000 silently drops QoS 1 bursts to a slow subscriber in benchmarks.
     "max_queued_messages 100000",
     "",
@@ -185,6 +188,8 @@ async function launchMosquitto(binary: string, port: number): Promise<MosquittoR
     stderr: "piped",
   }).spawn();
   let stderrTail = "";
+  let announceRunning = () => {};
+  const running = new Promise<void>((resolve) => announceRunning = resolve);
   // Both pipes are read to the end so mosquitto never blocks on a full pipe.
   const drained = Promise.all([
     child.stdout.pipeTo(new WritableStream()),
@@ -192,13 +197,21 @@ async function launchMosquitto(binary: string, port: number): Promise<MosquittoR
       new WritableStream({
         write(text) {
           stderrTail = (stderrTail + text).slice(-STDERR_KEEP_CHARS);
+          if (RUNNING_LINE.test(stderrTail)) announceRunning();
         },
       }),
     ),
   ]).then(() => {});
-  const run: MosquittoRun = { child, status: child.status, drained, stderr: () => stderrTail, dir };
+  const run: MosquittoRun = { child, status: child.status, drained, stderr: () => stderrTail };
 
-  const outcome = await waitReady(port, run.status);
+  let outcome: string;
+  try {
+    outcome = await waitRunning(running, run.status);
+  } finally {
+    // mosquitto reads its config only at start, so nothing is left on disk even
+    // if this process dies without calling stop().
+    await Deno.remove(dir, { recursive: true });
+  }
   if (outcome === "ready") return run;
   await stopMosquitto(run);
   const stderr = run.stderr().trim();
@@ -210,30 +223,30 @@ async function launchMosquitto(binary: string, port: number): Promise<MosquittoR
 }
 
 /**
- * Connects to the port until it accepts, mosquitto exits or the deadline passes.
- * Returns "ready" or why not.
+ * Waits for mosquitto's "running" line, its exit or the deadline; returns "ready" or why not.
+ *
+ * A TCP connect is no proof of readiness: the port was free only a moment ago,
+ * and while a mosquitto that lost the bind race is still exiting, the connect
+ * reaches whoever took the port.
  */
-async function waitReady(port: number, status: Promise<Deno.CommandStatus>): Promise<string> {
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  const state: { exited?: Deno.CommandStatus } = {};
-  status.then((s) => state.exited = s, () => {});
-  const exitedReason = () => state.exited && `it exited with code ${state.exited.code}`;
-  let pause = 2;
-  while (true) {
-    if (state.exited !== undefined) return exitedReason()!;
-    try {
-      const conn = await Deno.connect({ hostname: HOST, port });
-      conn.close();
-      // A failed bind makes mosquitto exit at once; a listener we reached that
-      // quickly could belong to someone else.
-      return exitedReason() ?? "ready";
-    } catch {
-      // not listening yet
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) return `it did not accept connections within ${READY_DEADLINE_MS} ms`;
-    await settledOrTimeout(status, Math.min(pause, left));
-    pause = Math.min(pause * 2, 50);
+async function waitRunning(
+  running: Promise<void>,
+  status: Promise<Deno.CommandStatus>,
+): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      running.then(() => "ready"),
+      status.then((s) => `it exited with code ${s.code}`),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(
+          () => resolve(`it did not report running within ${READY_DEADLINE_MS} ms`),
+          READY_DEADLINE_MS,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -268,5 +281,4 @@ async function stopMosquitto(run: MosquittoRun): Promise<void> {
   }
   await run.status;
   await run.drained;
-  await Deno.remove(run.dir, { recursive: true });
 }
