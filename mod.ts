@@ -3,7 +3,8 @@
  *
  * Public API: the TFP connection to a Brick Daemon, the generated device codecs
  * and their registry, the generic payload codec, typed device calls with
- * streaming, and the simulated Brick Daemon used by tests and the demo.
+ * streaming, the tinkerforge_mqtt-compatible call engine, and the simulated
+ * Brick Daemon used by tests and the demo.
  *
  * Run as the main module it is the agent's command line.
  *
@@ -28,6 +29,7 @@ export {
   type TfpConnectionOptions,
 } from "./src/tfp/connection.ts";
 export * from "./src/sim/mod.ts";
+export * from "./src/calls/mod.ts";
 export { VERSION } from "./src/version.ts";
 
 if (import.meta.main) {
