@@ -3,8 +3,8 @@
  *
  * Public API: the TFP connection to a Brick Daemon, the generated device codecs
  * and their registry, the generic payload codec, typed device calls with
- * streaming, the tinkerforge_mqtt-compatible call engine, and the simulated
- * Brick Daemon used by tests and the demo.
+ * streaming, the tinkerforge_mqtt-compatible call engine and MQTT bridge, and
+ * the simulated Brick Daemon used by tests and the demo.
  *
  * Run as the main module it is the agent's command line.
  *
@@ -30,6 +30,7 @@ export {
 } from "./src/tfp/connection.ts";
 export * from "./src/sim/mod.ts";
 export * from "./src/calls/mod.ts";
+export * from "./src/bridge/mod.ts";
 export { VERSION } from "./src/version.ts";
 
 if (import.meta.main) {

@@ -4,19 +4,28 @@
  * Figures, not pass/fail: targets are stated next to them and checked by a
  * reader (and recorded in the README), never by timed tests.
  *
- * Usage: deno task bench [section...]   (sections: payload, tfp; default: all)
+ * Usage: deno task bench [section...] [--flood-seconds N] [--bridge-v8-flags=FLAGS]
+ *   sections: payload, tfp, bridge (default: all); --flood-seconds: length of the
+ *   bridge's slow-subscriber flood (default 60); --bridge-v8-flags: deno --v8-flags for the
+ *   bridge process (e.g. --max-old-space-size=48,--max-semi-space-size=4)
  *
  * @module
  */
+import { benchBridge, bridgeBenchOptionsFromArgs } from "./bench/bridge_bench.ts";
 import { benchPayload } from "./bench/payload_bench.ts";
 import { benchRoundTrips } from "./bench/tfp_bench.ts";
 
 const SECTIONS: Record<string, () => void | Promise<void>> = {
   payload: benchPayload,
   tfp: benchRoundTrips,
+  bridge: () => benchBridge(bridgeBenchOptionsFromArgs(Deno.args)),
 };
 
-const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(SECTIONS);
+// Flags ("--name value", "--name=value") belong to the sections that read them; the rest are
+// section names.
+const takesValue = (arg: string | undefined) => arg?.startsWith("--") && !arg.includes("=");
+const names = Deno.args.filter((arg, i) => !arg.startsWith("--") && !takesValue(Deno.args[i - 1]));
+const wanted = names.length > 0 ? names : Object.keys(SECTIONS);
 const unknown = wanted.filter((name) => !(name in SECTIONS));
 if (unknown.length > 0) {
   console.error(

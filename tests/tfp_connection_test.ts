@@ -8,7 +8,7 @@ import { TfpConnection } from "../src/tfp/connection.ts";
 import { TfpDeviceError, TfpError } from "../src/tfp/errors.ts";
 import { buildPacket } from "../src/tfp/header.ts";
 import { startScriptedServer, waitFor } from "./support/scripted_tfp_server.ts";
-import { nextEvent } from "./support/deadline.ts";
+import { nextEvent, within } from "./support/deadline.ts";
 
 const getter = { responseExpected: true } as const;
 
@@ -316,4 +316,17 @@ Deno.test("an idle connection sends disconnect probes", async () => {
     await connection.close();
     await server.close();
   }
+});
+
+Deno.test("close() inside a connectFailed listener ends connect({ retry }) at once", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const connection = new TfpConnection({ host: "127.0.0.1", port, reconnectDelayMs: [20, 50] });
+  connection.once("connectFailed", () => void connection.close());
+  await assert.rejects(
+    within(connection.connect({ retry: true }), 2000, "connect() to settle"),
+    (error: TfpError) => error.code === "not_connected",
+  );
+  assert.equal(connection.state, "disconnected");
 });

@@ -87,8 +87,13 @@ function findCallback(callbacks: Map<string, PacketSpec>, stem: string): PacketS
 }
 
 function keysOf(fn: PacketSpec, callback: PacketSpec): string[] {
-  const carried = new Set(callback.out.map((element) => element.name));
-  return fn.in.filter((element) => carried.has(element.name)).map((element) => element.name);
+  const carried = new Map(callback.out.map((element) => [element.name, element]));
+  // Same name is not enough: Industrial Counter's configuration `period` (uint32) is no key of
+  // its `all_signal_data` callback, whose `period` is a uint64[4] reading.
+  return fn.in.filter((element) => {
+    const out = carried.get(element.name);
+    return out !== undefined && out.type === element.type && out.count === element.count;
+  }).map((element) => element.name);
 }
 
 function rule(

@@ -169,10 +169,11 @@ export class TfpConnection extends TypedEmitter<TfpConnectionEvents> {
         if (!this.#closing) this.#state = "disconnected";
         throw err;
       }
-      this.emit("connectFailed", err);
+      // Register the waiter before emitting: a listener may call close() synchronously.
       const waiting = new Promise<void>((resolve, reject) => {
         this.#connectWaiters.push({ resolve, reject });
       });
+      this.emit("connectFailed", err);
       this.#scheduleReconnect();
       return waiting;
     }
