@@ -31,6 +31,8 @@ export {
 export * from "./src/sim/mod.ts";
 export * from "./src/calls/mod.ts";
 export * from "./src/bridge/mod.ts";
+export * from "./src/thingsboard/mod.ts";
+export { startThingsBoardServer, ThingsBoardServer } from "./src/sim/thingsboard/mod.ts";
 export { VERSION } from "./src/version.ts";
 
 if (import.meta.main) {

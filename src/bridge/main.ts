@@ -11,6 +11,7 @@ import { BridgeExit, MqttBridge } from "./bridge.ts";
 import { EXIT_OTHER_ERROR } from "./exit_codes.ts";
 import { BridgeLogger } from "./log.ts";
 import { parseBridgeArgs, REFERENCE_VERSION } from "./options.ts";
+import { SdNotifier, startWatchdog } from "../agent/sd_notify.ts";
 
 /** Where {@link runBridge} writes; tests replace it. */
 export interface RunBridgeIo {
@@ -80,8 +81,15 @@ export async function runBridge(argv: readonly string[], io: RunBridgeIo = {}): 
   const stopSignal = io.stopSignal === undefined ? signals() : undefined;
   const stopRequested = io.stopSignal ?? stopSignal!.promise;
   const bridge = new MqttBridge(options, { logger });
+  // systemd (Type=notify): READY as soon as the process runs its loops, not once the broker
+  // and brickd are reachable, else a broker that is down at boot makes the start time out
+  // and loop. The watchdog pings prove the event loop is alive. No-ops outside systemd.
+  const notifier = new SdNotifier({ warn: (message) => logger.warning(message) });
+  let watchdog: { stop(): void } | undefined;
   try {
     const started = bridge.start();
+    await notifier.ready("bridge starting");
+    watchdog = startWatchdog(notifier, { warn: (message) => logger.warning(message) });
     const first = await Promise.race([
       started.then(() => "started" as const),
       stopRequested.then(() => "stop" as const),
@@ -99,6 +107,9 @@ export async function runBridge(argv: readonly string[], io: RunBridgeIo = {}): 
     logger.critical(error instanceof Error ? error.message : String(error));
     return EXIT_OTHER_ERROR;
   } finally {
+    watchdog?.stop();
+    await notifier.stopping();
+    notifier.close();
     stopSignal?.remove();
   }
 }
