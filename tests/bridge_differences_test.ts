@@ -124,7 +124,7 @@ const ROWS: AnswerRow[] = [
 ];
 
 Deno.test("bridge differs from the reference where differences.ts says", async (t) => {
-  const fixture = await startFixture({ devices: DEVICES, bridge: { ipconTimeoutMs: 300 } });
+  const fixture = await startFixture({ devices: DEVICES, bridge: { ipconTimeoutMs: 2_000 } });
   try {
     await checkRows(t, fixture, P, ROWS);
   } finally {
@@ -133,7 +133,7 @@ Deno.test("bridge differs from the reference where differences.ts says", async (
 });
 
 Deno.test("bridge: calls to different UIDs do not wait for each other", async () => {
-  const fixture = await startFixture({ devices: DEVICES, bridge: { ipconTimeoutMs: 2_000 } });
+  const fixture = await startFixture({ devices: DEVICES, bridge: { ipconTimeoutMs: 1_000 } });
   try {
     const missing = fixture.watcher.next(`${P}response/rgb_led_button_bricklet/Mis/get_color/c`);
     const present = fixture.watcher.next(`${P}response/${DOD}/get_color/c`);
@@ -141,7 +141,7 @@ Deno.test("bridge: calls to different UIDs do not wait for each other", async ()
     await fixture.watcher.publish(`${P}request/${DOD}/get_color/c`, "");
     const first = await present;
     assert.match(first.payload, /^\{"red": \d+, "green": \d+, "blue": \d+\}$/);
-    // The missing device's answer (its identity check times out after 2 s) comes later.
+    // The missing device's answer (its identity check times out after 1 s) comes later.
     const second = await missing;
     assert.match(second.payload, /function 255 in time/);
     assert.ok(first.index < second.index, "the present device's answer came second");

@@ -23,8 +23,8 @@ const RGB_CLASS = "<class '__main__.RGBLEDButtonBricklet'>";
 const JSON_START = "Expecting value: line 1 column 1 (char 0)";
 const INT_NON_STRING =
   "was not of expected type int and could not converted because: int() can't convert non-string with explicit base.";
-/** Nothing here waits for a device; a short timeout keeps a wrong answer from stalling. */
-const IPCON_TIMEOUT_MS = 150;
+/** The range rows need Dod's identity check first; no row here waits for a timeout. */
+const IPCON_TIMEOUT_MS = 2_000;
 
 const DEVICES: readonly DeviceConfig[] = [
   { type: "rgb_led_button_bricklet", uid: "Dod", position: "a", connected_uid: "6Ka2Yq" },

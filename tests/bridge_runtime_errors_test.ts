@@ -16,8 +16,11 @@ const P = "tinkerforge/";
 const DOD = "rgb_led_button_bricklet/Dod";
 const TMP = "temperature_v2_bricklet/Tmp";
 const RGB_NULL = `"red": null, "green": null, "blue": null`;
-/** A short timeout keeps the timeout rows quick. */
-const IPCON_TIMEOUT_MS = 150;
+/**
+ * The timeout rows wait this long; the other rows need their answers within it, so it is
+ * not shorter (a loaded CI machine can take 100 ms to answer).
+ */
+const IPCON_TIMEOUT_MS = 500;
 
 const DEVICES: readonly DeviceConfig[] = [
   {
