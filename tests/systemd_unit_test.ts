@@ -145,3 +145,12 @@ Deno.test("the example options are valid tfedge options, the example config is J
   const config = JSON.parse(await Deno.readTextFile(CONFIG));
   assert.equal(typeof config, "object");
 });
+
+Deno.test("the start task runs with the shipped V8 heap cap", async () => {
+  const { SHIPPED_V8_FLAGS } = await import("../scripts/v8_flags.ts");
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assert.ok(
+    String(config.tasks.start).includes(`--v8-flags=${SHIPPED_V8_FLAGS}`),
+    `deno.json start task lacks --v8-flags=${SHIPPED_V8_FLAGS}`,
+  );
+});

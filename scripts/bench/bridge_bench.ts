@@ -22,6 +22,7 @@ import { startTestBroker } from "../../tests/support/broker.ts";
 import { formatRate, printTable } from "./measure.ts";
 import { BridgeProcess, SimProcess, withDeadline } from "./bench_processes.ts";
 import { connectSlowSubscriber } from "./slow_subscriber.ts";
+import { SHIPPED_V8_FLAGS } from "../v8_flags.ts";
 
 const P = "tinkerforge/";
 const DEVICE = "rgb_led_button_bricklet";
@@ -39,13 +40,15 @@ const MB = 2 ** 20;
 export interface BridgeBenchOptions {
   /** Length of the slow-subscriber flood. @default 60 */
   readonly floodSeconds?: number;
-  /** deno --v8-flags for the bridge process, e.g. "--max-old-space-size=48,--max-semi-space-size=4" */
+  /** deno --v8-flags for the bridge process; default: the shipped heap cap; "" = V8 defaults */
   readonly bridgeV8Flags?: string;
 }
 
 /** The options from `--flood-seconds N` and `--bridge-v8-flags=FLAGS` on the command line. */
 export function bridgeBenchOptionsFromArgs(args: readonly string[]): BridgeBenchOptions {
-  const options: { floodSeconds?: number; bridgeV8Flags?: string } = {};
+  const options: { floodSeconds?: number; bridgeV8Flags?: string } = {
+    bridgeV8Flags: SHIPPED_V8_FLAGS,
+  };
   const index = args.indexOf("--flood-seconds");
   if (index >= 0) {
     const value = Number(args[index + 1]);
@@ -55,7 +58,10 @@ export function bridgeBenchOptionsFromArgs(args: readonly string[]): BridgeBench
     options.floodSeconds = value;
   }
   const flags = args.find((arg) => arg.startsWith("--bridge-v8-flags="));
-  if (flags !== undefined) options.bridgeV8Flags = flags.slice("--bridge-v8-flags=".length);
+  if (flags !== undefined) {
+    const value = flags.slice("--bridge-v8-flags=".length);
+    options.bridgeV8Flags = value === "" ? undefined : value;
+  }
   return options;
 }
 

@@ -120,6 +120,7 @@ export class MqttBridge {
       int64Strings: options.int64StringResponse,
       log: (level, message) => level === "info" ? logger.info(message) : logger.debug(message),
       onDisplaced: (old) => this.registry.dropDevice(old),
+      canEvict: (device) => this.registry.of(device) === undefined,
     });
     this.#router = new CallbackRouter(this.engine, this.registry, publish, logger);
     this.#messages = new MessageHandler({

@@ -14,7 +14,7 @@ export const DIFFERENCES_FROM_REFERENCE: readonly string[] = Object.freeze([
   "An empty char argument is answered with 'Argument <name> was a string of length 0, but a single character was expected.' instead of nothing.",
   "Items of char lists (for example RS232 write.message) must be single characters; longer strings are answered with 'Argument <name>[<i>] was a string of length <n>, but a single character was expected.' instead of nothing.",
   "Integers given as strings and symbol names work for the non-stream arguments of stream functions (for example get_led_values index and length), where the reference fails with 'required argument is not an integer'.",
-  "A get_identity call that reports a device identifier unknown to this version answers with the number and '_display_name': 'Unknown Device [<id>]' instead of publishing nothing.",
+  "A get_identity answer with a device identifier unknown to this version (possible when another device took the UID after the identity check passed) is published with the number and '_display_name': 'Unknown Device [<id>]' instead of nothing.",
   "UID '2' (any UID that maps to 1) is an ordinary device UID; the reference collides with its internal Brick Daemon object.",
   "Calls to different UIDs run concurrently and only calls to the same UID wait for each other, so a missing device no longer delays every other request.",
   "Out-of-range values in stream data are rejected before the first chunk is sent, with the same struct text, instead of after the chunks before the bad value were sent.",

@@ -66,6 +66,16 @@ export interface CallEngineOptions extends Partial<FormatOptions> {
   readonly log?: (level: CallLogLevel, message: string) => void;
   /** Told when a device object is dropped for one of another type (its registrations are lost) */
   readonly onDisplaced?: (old: DeviceObject, replacement: DeviceObject) => void;
+  /**
+   * Most device objects kept. Every distinct UID anyone publishes creates one (about 1 KB),
+   * so without a cap a flood of random UIDs grows memory without limit. Beyond the cap the
+   * least recently used object that `canEvict` allows and that has no call in progress is
+   * dropped; it is recreated (with a fresh identity check) when its UID is used again.
+   * @default 10000
+   */
+  readonly maxDeviceObjects?: number;
+  /** Whether an object may be evicted (the bridge keeps objects that carry registrations) */
+  readonly canEvict?: (device: DeviceObject) => boolean;
 }
 
 /** A device object, or the `_ERROR` text why none could be made. */
@@ -104,6 +114,8 @@ export class CallEngine {
   readonly #devices = new Map<number, DeviceObject>();
   /** Per UID: settles when the last queued call of that UID has finished */
   readonly #tails = new Map<number, Promise<void>>();
+  readonly #maxDevices: number;
+  readonly #canEvict: (device: DeviceObject) => boolean;
 
   constructor(options: CallEngineOptions) {
     this.#transport = options.transport;
@@ -117,6 +129,8 @@ export class CallEngine {
     };
     this.#log = options.log ?? (() => {});
     this.#onDisplaced = options.onDisplaced;
+    this.#maxDevices = options.maxDeviceObjects ?? 10_000;
+    this.#canEvict = options.canEvict ?? (() => true);
   }
 
   /** The output flags in effect. */
@@ -157,6 +171,20 @@ export class CallEngine {
     } catch {
       return false;
     }
+  }
+
+  /** Number of device objects currently kept. */
+  get deviceCount(): number {
+    return this.#devices.size;
+  }
+
+  #evictOne(): void {
+    for (const [uid, device] of this.#devices) {
+      if (this.#tails.has(uid) || !this.#canEvict(device)) continue;
+      this.#devices.delete(uid);
+      return;
+    }
+    // Nothing evictable (all busy or registered): grow rather than break a user's registrations.
   }
 
   /** Drops every device object (`bindings/reset_callbacks`): flags and identity results start over. */
@@ -233,8 +261,15 @@ export class CallEngine {
       };
     }
     const existing = this.#devices.get(uid);
-    if (existing !== undefined && existing.spec === spec) return { device: existing };
+    if (existing !== undefined && existing.spec === spec) {
+      // Map order is the recency order used for eviction.
+      this.#devices.delete(uid);
+      this.#devices.set(uid, existing);
+      return { device: existing };
+    }
     const device = new DeviceObject(uid, uidText, spec, this.#request);
+    if (existing === undefined && this.#devices.size >= this.#maxDevices) this.#evictOne();
+    this.#devices.delete(uid);
     this.#devices.set(uid, device);
     if (existing !== undefined) {
       this.#log(

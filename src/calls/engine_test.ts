@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import { published, withBench } from "./engine_test_helper.ts";
 import type { DeviceObject } from "./device_object.ts";
+import { CallEngine } from "./engine.ts";
+import { TfpConnection } from "../tfp/connection.ts";
+import { parseUid } from "../tfp/base58.ts";
 
 const BUTTON = "rgb_led_button_bricklet";
 const TEMPERATURE = "temperature_v2_bricklet";
@@ -221,4 +224,32 @@ Deno.test("call() takes parsed arguments for RPC: Map or plain object", async ()
       "{\"_ERROR\": \"The arguments ['green', 'blue'] where missing for a call of set_color of device Dod of type rgb_led_button_bricklet.\"}",
     );
   });
+});
+
+Deno.test("CallEngine keeps at most maxDeviceObjects, evicting the least recently used", () => {
+  // deviceObject() never touches the transport, so an unconnected one is enough here.
+  const transport = new TfpConnection({ host: "127.0.0.1", port: 1 });
+  const keep = new Set<string>(["Keep"]);
+  const engine = new CallEngine({
+    transport,
+    maxDeviceObjects: 3,
+    canEvict: (device) => !keep.has(device.uidText),
+  });
+  const make = (uid: string) => {
+    const result = engine.deviceObject(uid, "rgb_led_button_bricklet");
+    assert.ok("device" in result);
+    return result.device;
+  };
+  const kept = make("Keep");
+  const a = make("Aa");
+  make("Bb");
+  assert.equal(make("Aa"), a, "reuse refreshes recency");
+  make("Cc"); // evicts Bb: Keep is protected, Aa was used more recently
+  assert.equal(engine.deviceCount, 3);
+  assert.equal(engine.deviceByUid(parseUid("Bb")), undefined);
+  assert.equal(engine.deviceByUid(parseUid("Keep")), kept);
+  assert.equal(engine.deviceByUid(parseUid("Aa")), a);
+  for (let i = 0; i < 1000; i++) make(`Z${i + 1}`.replace(/0/g, "z"));
+  assert.equal(engine.deviceCount, 3);
+  assert.equal(engine.deviceByUid(parseUid("Keep")), kept);
 });
