@@ -1,0 +1,19 @@
+/**
+ * Outgoing telemetry buffering: in-memory ring buffer, ordered uplink, on-disk spool.
+ *
+ * @module
+ */
+
+export {
+  type BufferedMessage,
+  type DropReason,
+  messageSize,
+  type OverflowPolicy,
+  RingBuffer,
+  type RingBufferEvents,
+  type RingBufferOptions,
+  utf8Length,
+} from "./ring_buffer.ts";
+export { Uplink, type UplinkEvents, type UplinkOptions } from "./uplink.ts";
+export { type FsyncPolicy, Spool, type SpoolOptions, type SpoolRecord } from "./spool.ts";
+export { crc32 } from "./crc32.ts";
