@@ -27,6 +27,7 @@ import {
 import { TypedEmitter } from "../util/typed_emitter.ts";
 import { SocketWriter } from "../util/socket_writer.ts";
 import { Backoff } from "../util/backoff.ts";
+import { connectTcp } from "./tcp_connect.ts";
 
 /** Connection state as in the reference bindings. */
 export type ConnectionState = "disconnected" | "connected" | "pending";
@@ -251,7 +252,7 @@ export class TfpConnection extends TypedEmitter<TfpConnectionEvents> {
   }
 
   async #establish(): Promise<void> {
-    const conn = await this.#openSocket();
+    const conn = await connectTcp(this.host, this.port, this.#connectTimeoutMs);
     const generation = ++this.#generation;
     this.#conn = conn;
     this.#writer = new SocketWriter(conn, (error) => this.#lost(generation, "error", error));
@@ -264,25 +265,6 @@ export class TfpConnection extends TypedEmitter<TfpConnectionEvents> {
         this.#teardown();
         throw error;
       }
-    }
-  }
-
-  async #openSocket(): Promise<Deno.TcpConn> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = Deno.connect({ hostname: this.host, port: this.port });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // A connect that completes after the deadline must not leak its socket.
-        connecting.then((c) => c.close(), () => {});
-        reject(new TfpError("timeout", `Connecting to ${this.host}:${this.port} timed out`));
-      }, this.#connectTimeoutMs);
-    });
-    try {
-      const conn = await Promise.race([connecting, timeout]);
-      conn.setNoDelay(true);
-      return conn;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
