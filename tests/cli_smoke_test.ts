@@ -171,7 +171,9 @@ Deno.test("tfedge killed with SIGKILL leaves its last will on the broker", async
 Deno.test("deno task demo's script runs for a bounded time and exits 0", async () => {
   const result = await run([DEMO, "--seconds", "1"]);
   assert.equal(result.code, 0, result.stderr);
-  assert.match(result.stdout, /device Tmp available/);
-  assert.match(result.stdout, /temperature \d+\.\d+ °C/);
+  assert.match(result.stdout, /tfedge\/event\/DeviceConnected \{"uid":"Tmp"/);
+  assert.match(result.stdout, /tfedge\/event\/Provisioned/);
+  assert.match(result.stdout, /ThingsBoard has tfedge-demo: .*Tmp_temperature=\d+(\.\d+)?/);
+  assert.match(result.stdout, /get_color -> \{"red":255,"green":127,"blue":0\}/);
   assert.match(result.stdout, /demo stopped/);
 });

@@ -12,7 +12,8 @@
  *   arguments (reported at the end);
  * - the last of several options writing the same destination wins.
  *
- * Only optional arguments exist here (no positionals, no subcommands).
+ * Only optional arguments exist here (no positionals, no subcommands); `append`
+ * stores and argument groups (a titled section of the help) are supported.
  *
  * @module
  */
@@ -31,6 +32,8 @@ export type ArgAction =
     readonly default?: unknown;
     /** Shown in help and usage; default: the dest in upper case */
     readonly metavar?: string;
+    /** `action="append"`: every occurrence adds its value to a list */
+    readonly append?: boolean;
     readonly help: string;
   }
   | {
@@ -50,11 +53,27 @@ export type ArgAction =
     readonly help: string;
   };
 
+/** `parser.add_argument_group(title, description)` with its options. */
+export interface ArgGroup {
+  readonly title: string;
+  readonly description?: string;
+  readonly actions: readonly ArgAction[];
+}
+
 /** An `ArgumentParser`: program name, description, and options in declaration order. */
 export interface ArgParserSpec {
   readonly prog: string;
   readonly description: string;
+  /** Options of the default `options:` section */
   readonly actions: readonly ArgAction[];
+  /** Further sections, added after {@link actions} */
+  readonly groups?: readonly ArgGroup[];
+}
+
+/** Every option of a parser in declaration order (groups after the plain options). */
+export function allActions(spec: ArgParserSpec): readonly ArgAction[] {
+  if (spec.groups === undefined) return spec.actions;
+  return [...spec.actions, ...spec.groups.flatMap((group) => group.actions)];
 }
 
 /** How a parse ended when it did not produce values: what to print and the exit code. */
@@ -104,14 +123,14 @@ class Parser {
   readonly #optionMap = new Map<string, ArgAction>();
 
   constructor(readonly spec: ArgParserSpec, readonly columns: number) {
-    for (const action of spec.actions) {
+    for (const action of allActions(spec)) {
       for (const flag of action.flags) this.#optionMap.set(flag, action);
     }
   }
 
   parse(argv: readonly string[]): ArgNamespace {
     const namespace: ArgNamespace = new Map();
-    for (const action of this.spec.actions) {
+    for (const action of allActions(this.spec)) {
       if (
         (action.kind === "store" || action.kind === "store_const") && !namespace.has(action.dest)
       ) {
@@ -258,6 +277,12 @@ class Parser {
         return;
       case "store": {
         const text = value ?? "";
+        if (action.append) {
+          // argparse copies the list it finds, so a default list is never changed.
+          const items = namespace.get(action.dest);
+          namespace.set(action.dest, [...(Array.isArray(items) ? items : []), text]);
+          return;
+        }
         if (action.type === "str") {
           namespace.set(action.dest, text);
           return;

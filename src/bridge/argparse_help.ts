@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { ArgAction, ArgParserSpec } from "./argparse.ts";
+import { allActions, type ArgAction, type ArgParserSpec } from "./argparse.ts";
 
 const USAGE_PREFIX = "usage: ";
 const MAX_HELP_POSITION = 24;
@@ -18,7 +18,7 @@ const INDENT = 2;
 /** The usage text argparse prints before an error: `usage: prog [-h] ...` and a newline. */
 export function formatUsage(spec: ArgParserSpec, columns = 80): string {
   const width = columns - 2;
-  const parts = spec.actions.map(usagePart);
+  const parts = allActions(spec).map(usagePart);
   const oneLine = [spec.prog, ...parts].join(" ");
   if (USAGE_PREFIX.length + oneLine.length <= width) return USAGE_PREFIX + oneLine + "\n";
   // Wrapped: continuation lines are indented to sit under the first option.
@@ -43,7 +43,8 @@ export function formatUsage(spec: ArgParserSpec, columns = 80): string {
 export function formatHelp(spec: ArgParserSpec, columns = 80): string {
   const width = columns - 2;
   const maxHelpPosition = Math.min(MAX_HELP_POSITION, Math.max(width - 20, INDENT * 2));
-  const invocations = spec.actions.map(invocation);
+  // One help column for all sections, as argparse measures every option before formatting.
+  const invocations = allActions(spec).map(invocation);
   const longest = Math.max(...invocations.map((text) => text.length + INDENT));
   const helpPosition = Math.min(longest + 2, maxHelpPosition);
   const helpWidth = Math.max(width - helpPosition, 11);
@@ -51,9 +52,8 @@ export function formatHelp(spec: ArgParserSpec, columns = 80): string {
 
   let out = formatUsage(spec, columns) + "\n";
   if (spec.description.trim() !== "") out += fillText(spec.description, width) + "\n\n";
-  out += "options:\n";
-  spec.actions.forEach((action, i) => {
-    const header = invocations[i];
+  const formatAction = (action: ArgAction) => {
+    const header = invocation(action);
     const helpLines = wrap(collapseWhitespace(action.help), helpWidth);
     if (helpLines.length === 0) {
       out += " ".repeat(INDENT) + header + "\n";
@@ -65,7 +65,19 @@ export function formatHelp(spec: ArgParserSpec, columns = 80): string {
       out += " ".repeat(INDENT) + header + "\n" + " ".repeat(helpPosition) + helpLines[0] + "\n";
     }
     for (const line of helpLines.slice(1)) out += " ".repeat(helpPosition) + line + "\n";
-  });
+  };
+  out += "options:\n";
+  spec.actions.forEach(formatAction);
+  for (const group of spec.groups ?? []) {
+    if (group.actions.length === 0) continue;
+    out += `\n${group.title}:\n`;
+    // The description is indented like the options; textwrap counts the indent in the width.
+    if (group.description !== undefined && group.description.trim() !== "") {
+      const lines = wrap(collapseWhitespace(group.description), width - 2 * INDENT);
+      out += lines.map((line) => " ".repeat(INDENT) + line + "\n").join("") + "\n";
+    }
+    group.actions.forEach(formatAction);
+  }
   return out;
 }
 

@@ -174,3 +174,68 @@ Deno.test("wrap follows textwrap: hyphen breaks, long words, whitespace dropping
 Deno.test("fillText collapses whitespace before wrapping", () => {
   assert.equal(fillText("  a\n\tb   c ", 80), "a b c");
 });
+
+Deno.test("formatHelp: argument groups and append options match CPython 3.11", () => {
+  const spec: ArgParserSpec = {
+    prog: "demo",
+    description: "Demo.",
+    actions: [
+      { kind: "help", flags: ["-h", "--help"], help: "show this help message and exit" },
+      {
+        kind: "store",
+        flags: ["--alpha"],
+        dest: "alpha",
+        type: "str",
+        help: "alpha option (default: 1)",
+      },
+    ],
+    groups: [
+      {
+        title: "group one",
+        description: "A group description that is long enough to wrap at this narrow width, " +
+          "certainly.",
+        actions: [
+          {
+            kind: "store",
+            flags: ["--beta-longer-option"],
+            dest: "beta_longer_option",
+            type: "str",
+            metavar: "B",
+            help: "beta",
+          },
+          {
+            kind: "store",
+            flags: ["--tag"],
+            dest: "tag",
+            type: "str",
+            metavar: "K=V",
+            append: true,
+            help: "repeatable tag",
+          },
+        ],
+      },
+      {
+        title: "group two",
+        actions: [
+          {
+            kind: "store_const",
+            flags: ["--gamma"],
+            dest: "gamma",
+            const: true,
+            help: "gamma flag",
+          },
+        ],
+      },
+    ],
+  };
+  // argparse.HelpFormatter(prog, width=58) is what 60 columns give.
+  assert.equal(
+    formatHelp(spec, 60),
+    "usage: demo [-h] [--alpha ALPHA] [--beta-longer-option B]\n            [--tag K=V] " +
+      "[--gamma]\n\nDemo.\n\noptions:\n  -h, --help            show this help message and exit\n" +
+      "  --alpha ALPHA         alpha option (default: 1)\n\ngroup one:\n  A group description " +
+      "that is long enough to wrap at\n  this narrow width, certainly.\n\n" +
+      "  --beta-longer-option B\n                        beta\n" +
+      "  --tag K=V             repeatable tag\n\ngroup two:\n  --gamma               gamma flag\n",
+  );
+});

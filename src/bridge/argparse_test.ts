@@ -223,3 +223,31 @@ Deno.test("pyInt follows Python's int()", () => {
   ];
   for (const [text, value] of cases) assert.equal(pyInt(text), value, JSON.stringify(text));
 });
+
+Deno.test("argparse: append options collect every value, options in groups parse", () => {
+  const spec = {
+    prog: "demo",
+    description: "",
+    actions: [],
+    groups: [{
+      title: "g",
+      actions: [
+        {
+          kind: "store" as const,
+          flags: ["--tag"],
+          dest: "tag",
+          type: "str" as const,
+          append: true,
+          help: "",
+        },
+        { kind: "store_const" as const, flags: ["--flag"], dest: "flag", const: true, help: "" },
+      ],
+    }],
+  };
+  const parsed = parseArgs(spec, ["--tag", "a", "--fl", "--tag=b"]);
+  assert.ok("namespace" in parsed);
+  assert.deepEqual(parsed.namespace.get("tag"), ["a", "b"]);
+  assert.equal(parsed.namespace.get("flag"), true);
+  const none = parseArgs(spec, []);
+  assert.ok("namespace" in none && none.namespace.get("tag") === null);
+});

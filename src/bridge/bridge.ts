@@ -158,6 +158,16 @@ export class MqttBridge {
     return this.#broker.connected;
   }
 
+  /**
+   * Publishes one message (QoS 0, not retained) through the bridge's bounded publish queue,
+   * so it shares the queue's window, drop-oldest bound and drop accounting with the bridge's
+   * own messages. For the agent's own topics (events, status); the topic is used as given
+   * (no global prefix). Dropped, and counted, while the broker is disconnected.
+   */
+  publish(topic: string, payload: string): void {
+    this.#queue.publish(topic, payload);
+  }
+
   get counters(): BridgeCounters {
     return {
       publish: this.#queue.counters,

@@ -27,14 +27,15 @@ export interface RunBridgeIo {
 
 const encoder = new TextEncoder();
 
-function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+/** Writes all of `text` to a file such as `Deno.stdout`. */
+export function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
   const bytes = encoder.encode(text);
   let written = 0;
   while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
 }
 
 /** Python's `shutil.get_terminal_size().columns`: $COLUMNS, the terminal, else 80. */
-function terminalColumns(): number {
+export function terminalColumns(): number {
   try {
     const fromEnv = Number(Deno.env.get("COLUMNS"));
     if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;

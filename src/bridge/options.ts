@@ -133,42 +133,71 @@ export function parseBridgeArgs(
 ): { options: BridgeOptions } | ArgParseExit {
   const readFile = environment.readFile ?? Deno.readFileSync;
   const columns = environment.columns ?? 80;
-  let parsed = parseArgs(BRIDGE_ARG_SPEC, argv, columns);
+  const parsed = parseArgsWithCmdlineFile(BRIDGE_ARG_SPEC, argv, readFile, columns);
   if (!("namespace" in parsed)) return parsed;
-
-  const cmdlineFile = parsed.namespace.get("cmdline_file");
-  if (typeof cmdlineFile === "string") {
-    let words: string[];
-    try {
-      words = shlexSplit(pyUniversalNewlines(utf8DecodeStrict(readFile(cmdlineFile))));
-    } catch (error) {
-      const text = pyFileErrorText(error, cmdlineFile);
-      return { exitCode: EXIT_CMDLINE_FILE, stdout: `Could not read cmdline file: ${text}\n` };
-    }
-    // File words first, so that the real command line overrides them.
-    parsed = parseArgs(BRIDGE_ARG_SPEC, [...words, ...argv], columns);
-    if (!("namespace" in parsed)) return parsed;
-  }
-
   const values = parsed.namespace;
-  if (values.get("broker_username") === null && values.get("broker_password") !== null) {
-    return argparseError(
-      BRIDGE_ARG_SPEC,
-      "--broker-password cannot be used without --broker-username",
-      columns,
-    );
+  const problem = brokerFlagProblem((dest) => values.get(dest) !== null);
+  if (problem !== undefined) return argparseError(BRIDGE_ARG_SPEC, problem.message, columns);
+  const prefix = checkTopicPrefix(values.get("global_topic_prefix") as string);
+  if (!("prefix" in prefix)) return prefix;
+  return { options: resolve(values, prefix.prefix) };
+}
+
+/**
+ * `parser.parse_args(argv)` plus `--cmdline-file`: when argv names one, its words are split
+ * shell-style and parsed again in front of argv, so that the real command line overrides them.
+ * An unreadable file is exit 32 with the reference's text.
+ */
+export function parseArgsWithCmdlineFile(
+  spec: ArgParserSpec,
+  argv: readonly string[],
+  readFile: (path: string) => Uint8Array,
+  columns: number,
+): { namespace: ArgNamespace } | ArgParseExit {
+  const parsed = parseArgs(spec, argv, columns);
+  if (!("namespace" in parsed)) return parsed;
+  const cmdlineFile = parsed.namespace.get("cmdline_file");
+  if (typeof cmdlineFile !== "string") return parsed;
+  let words: string[];
+  try {
+    words = shlexSplit(pyUniversalNewlines(utf8DecodeStrict(readFile(cmdlineFile))));
+  } catch (error) {
+    const text = pyFileErrorText(error, cmdlineFile);
+    return { exitCode: EXIT_CMDLINE_FILE, stdout: `Could not read cmdline file: ${text}\n` };
   }
-  if (values.get("broker_certificate") === null && values.get("broker_tls_insecure") !== null) {
-    return argparseError(
-      BRIDGE_ARG_SPEC,
-      "--broker-tls-[in]secure cannot be used without --broker-certificate",
-      columns,
-    );
+  return parseArgs(spec, [...words, ...argv], columns);
+}
+
+/**
+ * The reference's checks of broker flag combinations, password first. `isSet(dest)` says
+ * whether a destination (`broker_username`, `broker_password`, `broker_certificate`,
+ * `broker_tls_insecure`) was given. Returns the offending destination and the argparse
+ * error message, or undefined.
+ */
+export function brokerFlagProblem(
+  isSet: (dest: string) => boolean,
+): { dest: string; message: string } | undefined {
+  if (!isSet("broker_username") && isSet("broker_password")) {
+    return {
+      dest: "broker_password",
+      message: "--broker-password cannot be used without --broker-username",
+    };
   }
-  const prefix = normalizePrefix(values.get("global_topic_prefix") as string);
+  if (!isSet("broker_certificate") && isSet("broker_tls_insecure")) {
+    return {
+      dest: "broker_tls_insecure",
+      message: "--broker-tls-[in]secure cannot be used without --broker-certificate",
+    };
+  }
+  return undefined;
+}
+
+/** The reference's topic prefix check: the normalised prefix, or one line on stdout, exit 33. */
+export function checkTopicPrefix(text: string): { prefix: string } | ArgParseExit {
+  const prefix = normalizePrefix(text);
   const invalid = validatePrefix(prefix);
   if (invalid !== undefined) return { exitCode: EXIT_INVALID_PREFIX, stdout: invalid + "\n" };
-  return { options: resolve(values, prefix) };
+  return { prefix };
 }
 
 /** Turns the parsed values into {@link BridgeOptions}; unset paired flags take their default. */

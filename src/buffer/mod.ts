@@ -15,5 +15,19 @@ export {
   utf8Length,
 } from "./ring_buffer.ts";
 export { Uplink, type UplinkEvents, type UplinkOptions } from "./uplink.ts";
-export { type FsyncPolicy, Spool, type SpoolOptions, type SpoolRecord } from "./spool.ts";
+export {
+  type FsyncPolicy,
+  Spool,
+  type SpoolEvents,
+  type SpoolOptions,
+  type SpoolRecord,
+} from "./spool.ts";
+export {
+  DurableBuffer,
+  type DurableBufferCounters,
+  type DurableBufferEvents,
+  type DurableBufferOptions,
+  type RecordCodec,
+  type SpoolOperation,
+} from "./durable_buffer.ts";
 export { crc32 } from "./crc32.ts";

@@ -50,6 +50,8 @@ export type RingBufferEvents<T> = {
   dropped: [item: T, reason: DropReason];
   /** An item was accepted (lets a consumer such as the uplink wake up). */
   pushed: [];
+  /** `count` items left the head as sent (shift or acknowledgeBefore). */
+  sent: [count: number];
 };
 
 /** UTF-8 length of a string without allocating an encoded copy. */
@@ -220,8 +222,7 @@ export class RingBuffer<T = BufferedMessage> extends TypedEmitter<RingBufferEven
     const out: T[] = [];
     const take = Math.min(this.#count, Math.max(0, n));
     for (let i = 0; i < take; i++) out.push(this.#removeHead()[0]);
-    this.#sent += take;
-    this.#checkWatermarks();
+    this.#noteSent(take);
     return out;
   }
 
@@ -229,8 +230,7 @@ export class RingBuffer<T = BufferedMessage> extends TypedEmitter<RingBufferEven
   shiftOne(): T | undefined {
     if (this.#count === 0) return undefined;
     const [item] = this.#removeHead();
-    this.#sent++;
-    this.#checkWatermarks();
+    this.#noteSent(1);
     return item;
   }
 
@@ -242,9 +242,16 @@ export class RingBuffer<T = BufferedMessage> extends TypedEmitter<RingBufferEven
   acknowledgeBefore(seq: number): number {
     const n = Math.min(this.#count, Math.max(0, seq - this.headSeq));
     for (let i = 0; i < n; i++) this.#removeHead();
-    this.#sent += n;
-    if (n > 0) this.#checkWatermarks();
+    if (n > 0) this.#noteSent(n);
     return n;
+  }
+
+  /**
+   * Counts `item` as dropped without buffering it, for a producer that already knows it must not
+   * go in (a disk spool replaying more than fits keeps the oldest prefix only).
+   */
+  discard(item: T, reason: DropReason = "overflow"): void {
+    this.#drop(item, reason);
   }
 
   /** Drops every buffered item (counted as dropped). */
@@ -262,6 +269,12 @@ export class RingBuffer<T = BufferedMessage> extends TypedEmitter<RingBufferEven
     this.#count--;
     this.#bytes -= size;
     return [item, size];
+  }
+
+  #noteSent(n: number): void {
+    this.#sent += n;
+    this.#checkWatermarks();
+    if (n > 0 && this.listenerCount("sent") > 0) this.emit("sent", n);
   }
 
   #drop(item: T, reason: DropReason): void {

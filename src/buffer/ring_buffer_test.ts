@@ -159,3 +159,24 @@ Deno.test("a million pushes and shifts are linear, not quadratic", () => {
   assert.equal(small.enqueued, 1_000_000);
   assert.equal(small.sent + small.dropped + small.buffered, 1_000_000);
 });
+
+Deno.test("sent events report items leaving the head; discard counts a drop", () => {
+  const buffer = numbers(10);
+  const sent: number[] = [];
+  const drops: [number, string][] = [];
+  buffer.on("sent", (count) => sent.push(count));
+  buffer.on("dropped", (item, reason) => drops.push([item, reason]));
+  for (let i = 0; i < 8; i++) buffer.push(i);
+  buffer.shift(2);
+  buffer.shiftOne();
+  buffer.acknowledgeBefore(5);
+  buffer.acknowledgeBefore(5); // nothing left below 5: no event
+  buffer.shift(0);
+  assert.deepEqual(sent, [2, 1, 2]);
+  buffer.discard(42);
+  buffer.discard(43, "too-large");
+  assert.deepEqual(drops, [[42, "overflow"], [43, "too-large"]]);
+  assert.equal(buffer.dropped, 2);
+  assert.equal(buffer.buffered, 3);
+  assert.equal(buffer.enqueued, 8);
+});

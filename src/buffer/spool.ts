@@ -9,13 +9,32 @@
  * a small checksummed `ack` file replaced atomically by rename.
  *
  * On open, the last segment is scanned and truncated after its last valid record (a torn write or
- * garbage). Corruption inside an older segment ends the replay of that segment only.
+ * garbage). Corruption inside an older segment ends the replay of that segment only. A write that
+ * fails half way is cut back off the segment at once, so later records never hide behind it.
+ *
+ * What survives what: a process crash (kill -9) loses nothing whose append resolved, under every
+ * policy (the data is in the kernel). Power loss keeps every record below {@link Spool.syncedSeq}:
+ * with `"always"` that is every resolved append, with `"interval"` everything up to the last
+ * periodic sync (at most `fsyncIntervalMs` old; the `synced` event reports each one), with
+ * `"never"` only what the OS happened to write back.
  *
  * @module
  */
 
 import { join } from "node:path";
-import { crc32 } from "./crc32.ts";
+import { TypedEmitter } from "../util/typed_emitter.ts";
+import {
+  encodeRecords,
+  readAckFile,
+  recordOffset,
+  removeIfPresent,
+  scanSegment,
+  segmentFirstSeq,
+  segmentName,
+  writeAckFile,
+} from "./spool_format.ts";
+
+export { scanSegment };
 
 /** When appended records are forced to stable storage. */
 export type FsyncPolicy = "always" | "interval" | "never";
@@ -37,50 +56,21 @@ export interface SpoolRecord {
   data: Uint8Array;
 }
 
-const HEADER = 8;
-const SEGMENT_SUFFIX = ".seg";
-const ACK_FILE = "ack";
-
-function segmentName(firstSeq: number): string {
-  return `${String(firstSeq).padStart(16, "0")}${SEGMENT_SUFFIX}`;
-}
-
-/** Valid records of a segment image and the byte length they cover. */
-export function scanSegment(
-  bytes: Uint8Array,
-  maxRecordBytes: number,
-): { records: Uint8Array[]; validBytes: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: Uint8Array[] = [];
-  let offset = 0;
-  while (offset + HEADER <= bytes.length) {
-    const length = view.getUint32(offset, true);
-    if (length > maxRecordBytes || offset + HEADER + length > bytes.length) break;
-    const payload = bytes.subarray(offset + HEADER, offset + HEADER + length);
-    const expected = crc32(payload, crc32(bytes.subarray(offset, offset + 4)));
-    if (view.getUint32(offset + 4, true) !== expected) break;
-    records.push(payload);
-    offset += HEADER + length;
-  }
-  return { records, validBytes: offset };
-}
-
-function encodeRecord(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length, true);
-  out.set(data, HEADER);
-  view.setUint32(4, crc32(data, crc32(out.subarray(0, 4))), true);
-  return out;
-}
-
 interface Segment {
   firstSeq: number;
   path: string;
 }
 
+/** Events of a {@link Spool}. */
+export type SpoolEvents = {
+  /** Records below `syncedSeq` are on stable storage. */
+  synced: [syncedSeq: number];
+  /** A background (interval) sync failed; the next sync or close tries again. */
+  syncFailed: [error: unknown];
+};
+
 /** Append-only record log in a directory. */
-export class Spool {
+export class Spool extends TypedEmitter<SpoolEvents> {
   readonly dir: string;
   readonly fsync: FsyncPolicy;
   readonly fsyncIntervalMs: number;
@@ -92,6 +82,7 @@ export class Spool {
   #activeBytes = 0;
   #nextSeq = 0;
   #ackedSeq = 0;
+  #syncedSeq = 0;
   #repairedBytes = 0;
   #dirty = false;
   #syncTimer: ReturnType<typeof setTimeout> | undefined;
@@ -99,6 +90,7 @@ export class Spool {
   #closed = false;
 
   private constructor(dir: string, options: SpoolOptions) {
+    super();
     const {
       fsync = "interval",
       fsyncIntervalMs = 1_000,
@@ -141,6 +133,10 @@ export class Spool {
   get ackedSeq(): number {
     return this.#ackedSeq;
   }
+  /** Every record below this sequence number has been forced to stable storage. */
+  get syncedSeq(): number {
+    return this.#syncedSeq;
+  }
   /** Bytes cut off the last segment at open (torn or corrupt tail). */
   get repairedBytes(): number {
     return this.#repairedBytes;
@@ -152,16 +148,16 @@ export class Spool {
 
   async #load(): Promise<void> {
     for await (const entry of Deno.readDir(this.dir)) {
-      const match = /^(\d{16})\.seg$/.exec(entry.name);
-      if (entry.isFile && match) {
-        this.#segments.push({ firstSeq: Number(match[1]), path: join(this.dir, entry.name) });
+      const firstSeq = segmentFirstSeq(entry.name);
+      if (entry.isFile && firstSeq !== undefined) {
+        this.#segments.push({ firstSeq, path: join(this.dir, entry.name) });
       }
     }
     this.#segments.sort((a, b) => a.firstSeq - b.firstSeq);
-    this.#ackedSeq = await this.#readAck();
+    this.#ackedSeq = await readAckFile(this.dir);
     const last = this.#segments.at(-1);
     if (!last) {
-      this.#nextSeq = this.#ackedSeq;
+      this.#nextSeq = this.#syncedSeq = this.#ackedSeq;
       return;
     }
     const bytes = await Deno.readFile(last.path);
@@ -174,60 +170,58 @@ export class Spool {
     if (validBytes < this.segmentBytes && records.length > 0) {
       this.#file = await Deno.open(last.path, { append: true });
       this.#activeBytes = validBytes;
+      // What the previous run wrote may still sit in the page cache only.
+      if (this.fsync !== "never") await this.#file.sync();
     } else if (records.length === 0) {
       await Deno.remove(last.path);
       this.#segments.pop();
     }
-  }
-
-  async #readAck(): Promise<number> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await Deno.readFile(join(this.dir, ACK_FILE));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return 0;
-      throw error;
-    }
-    if (bytes.length !== 12) return 0;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
-    if (view.getUint32(8, true) !== crc32(bytes.subarray(0, 8))) return 0;
-    return Number(view.getBigUint64(0, true));
+    this.#syncedSeq = this.#nextSeq;
   }
 
   /** Appends a record; resolves with its sequence number once written (and synced if "always"). */
   append(data: Uint8Array): Promise<number> {
-    if (!(data instanceof Uint8Array)) {
-      return Promise.reject(new TypeError("Invalid record: expected a Uint8Array"));
-    }
-    if (data.length > this.maxRecordBytes) {
-      return Promise.reject(
-        new RangeError(
-          `Record of ${data.length} bytes exceeds maxRecordBytes "${this.maxRecordBytes}"`,
-        ),
-      );
+    return this.appendBatch([data]);
+  }
+
+  /**
+   * Appends records in one write (and, under "always", one fsync); resolves with the sequence
+   * number of the first. When the write fails nothing of the batch stays on disk and `nextSeq`
+   * is unchanged; when only the fsync fails the records are written (`nextSeq` moved on) and the
+   * promise rejects all the same.
+   */
+  appendBatch(records: readonly Uint8Array[]): Promise<number> {
+    for (const data of records) {
+      if (!(data instanceof Uint8Array)) {
+        return Promise.reject(new TypeError("Invalid record: expected a Uint8Array"));
+      }
+      if (data.length > this.maxRecordBytes) {
+        return Promise.reject(
+          new RangeError(
+            `Record of ${data.length} bytes exceeds maxRecordBytes "${this.maxRecordBytes}"`,
+          ),
+        );
+      }
     }
     return this.#serial(async () => {
       this.#checkOpen();
+      const first = this.#nextSeq;
+      if (records.length === 0) return first;
       if (!this.#file || this.#activeBytes >= this.segmentBytes) await this.#rotate();
-      const encoded = encodeRecord(data);
-      let written = 0;
-      while (written < encoded.length) {
-        written += await this.#file!.write(encoded.subarray(written));
-      }
+      const encoded = encodeRecords(records);
+      await this.#write(this.#file!, encoded);
       this.#activeBytes += encoded.length;
-      const seq = this.#nextSeq++;
-      if (this.fsync === "always") await this.#file!.sync();
+      this.#nextSeq += records.length;
+      this.#dirty = true;
+      if (this.fsync === "always") await this.#syncActive();
       else if (this.fsync === "interval") this.#scheduleSync();
-      return seq;
+      return first;
     });
   }
 
   /** Forces written records to stable storage. */
   sync(): Promise<void> {
-    return this.#serial(async () => {
-      if (this.#file) await this.#file.sync();
-      this.#dirty = false;
-    });
+    return this.#serial(() => this.#syncActive());
   }
 
   /** Yields every unacknowledged record in order (meant for startup, before new appends). */
@@ -260,16 +254,48 @@ export class Spool {
       this.#checkOpen();
       if (seq <= this.#ackedSeq) return;
       this.#ackedSeq = seq;
-      await this.#writeAck(seq);
+      await writeAckFile(this.dir, seq, this.fsync !== "never");
       // A segment is done when the next one starts at or before the acknowledged position.
       while (this.#segments.length > 1 && this.#segments[1].firstSeq <= seq) {
-        await Deno.remove(this.#segments.shift()!.path);
+        await removeIfPresent(this.#segments.shift()!.path);
       }
       if (this.#segments.length === 1 && seq >= this.#nextSeq) {
         this.#file?.close();
         this.#file = undefined;
-        await Deno.remove(this.#segments.shift()!.path);
+        await removeIfPresent(this.#segments.shift()!.path);
       }
+    });
+  }
+
+  /**
+   * Removes every record at or above `seq` (the newest ones), e.g. those a smaller buffer no
+   * longer takes after a restart; the next append gets `seq`. Meant for startup.
+   */
+  discardFrom(seq: number): Promise<void> {
+    if (!Number.isSafeInteger(seq) || seq < this.#ackedSeq || seq > this.#nextSeq) {
+      return Promise.reject(new RangeError(`Invalid discard sequence "${seq}"`));
+    }
+    return this.#serial(async () => {
+      this.#checkOpen();
+      if (seq >= this.#nextSeq) return;
+      this.#file?.close();
+      this.#file = undefined; // the next append starts a fresh segment at `seq`
+      while (this.#segments.length > 0 && this.#segments.at(-1)!.firstSeq >= seq) {
+        await removeIfPresent(this.#segments.pop()!.path);
+      }
+      const last = this.#segments.at(-1);
+      if (last) {
+        const offset = recordOffset(await Deno.readFile(last.path), seq - last.firstSeq);
+        const file = await Deno.open(last.path, { write: true });
+        try {
+          await file.truncate(offset);
+          if (this.fsync !== "never") await file.sync();
+        } finally {
+          file.close();
+        }
+      }
+      this.#nextSeq = seq;
+      this.#syncedSeq = Math.min(this.#syncedSeq, seq);
     });
   }
 
@@ -280,48 +306,75 @@ export class Spool {
       this.#closed = true;
       if (this.#syncTimer !== undefined) clearTimeout(this.#syncTimer);
       this.#syncTimer = undefined;
-      if (this.#file) {
-        if (this.fsync !== "never" && this.#dirty) await this.#file.sync();
-        this.#file.close();
-        this.#file = undefined;
+      const file = this.#file;
+      this.#file = undefined;
+      if (file) {
+        try {
+          if (this.fsync !== "never" && this.#dirty) await file.sync();
+        } finally {
+          file.close();
+        }
+        if (this.fsync !== "never") this.#markSynced();
       }
     });
   }
 
-  async #writeAck(seq: number): Promise<void> {
-    const bytes = new Uint8Array(12);
-    const view = new DataView(bytes.buffer);
-    view.setBigUint64(0, BigInt(seq), true);
-    view.setUint32(8, crc32(bytes.subarray(0, 8)), true);
-    const tmp = join(this.dir, `${ACK_FILE}.tmp`);
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  async #write(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+    let written = 0;
     try {
-      await file.write(bytes);
-      if (this.fsync !== "never") await file.sync();
-    } finally {
-      file.close();
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    } catch (error) {
+      // Cut the partial record off again; if even that fails, leave the file behind: the next
+      // append starts a new segment and replay stops at this segment's garbage.
+      if (written > 0) {
+        try {
+          await file.truncate(this.#activeBytes);
+        } catch {
+          file.close();
+          this.#file = undefined;
+        }
+      }
+      throw error;
     }
-    await Deno.rename(tmp, join(this.dir, ACK_FILE));
+  }
+
+  async #syncActive(): Promise<void> {
+    if (this.#file) await this.#file.sync();
+    this.#markSynced();
+  }
+
+  #markSynced(): void {
+    this.#dirty = false;
+    if (this.#syncedSeq === this.#nextSeq) return;
+    this.#syncedSeq = this.#nextSeq;
+    this.emit("synced", this.#syncedSeq);
   }
 
   async #rotate(): Promise<void> {
-    if (this.#file) {
-      if (this.fsync !== "never") await this.#file.sync();
-      this.#file.close();
+    const old = this.#file;
+    this.#file = undefined;
+    if (old) {
+      try {
+        if (this.fsync !== "never" && this.#dirty) await old.sync();
+      } finally {
+        old.close();
+      }
+      if (this.fsync !== "never") this.#markSynced();
     }
-    const segment = { firstSeq: this.#nextSeq, path: join(this.dir, segmentName(this.#nextSeq)) };
-    this.#file = await Deno.open(segment.path, { write: true, create: true, truncate: true });
-    this.#segments.push(segment);
+    const firstSeq = this.#nextSeq;
+    const path = join(this.dir, segmentName(firstSeq));
+    this.#file = await Deno.open(path, { write: true, create: true, truncate: true });
+    // A segment left empty by a failed write has this very name: reuse its entry.
+    if (this.#segments.at(-1)?.firstSeq !== firstSeq) this.#segments.push({ firstSeq, path });
     this.#activeBytes = 0;
   }
 
   #scheduleSync(): void {
-    this.#dirty = true;
     if (this.#syncTimer !== undefined) return;
     this.#syncTimer = setTimeout(() => {
       this.#syncTimer = undefined;
-      // A failed background sync resurfaces on the next explicit sync or close.
-      this.sync().catch(() => {});
+      // A failed background sync is reported; the next sync or close tries again.
+      this.sync().catch((error) => this.emit("syncFailed", error));
     }, this.fsyncIntervalMs);
   }
 

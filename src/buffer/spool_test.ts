@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { within } from "../../tests/support/deadline.ts";
 import { scanSegment, Spool, type SpoolOptions } from "./spool.ts";
 
 const encoder = new TextEncoder();
@@ -181,5 +182,100 @@ Deno.test("spool rejects bad input clearly", async () => {
     await assert.rejects(spool.append("text" as never), TypeError);
     await assert.rejects(spool.acknowledge(-1), RangeError);
     await spool.close();
+  });
+});
+
+Deno.test("interval fsync: records synced before the last sync survive a power loss", async () => {
+  await withDir(async (dir) => {
+    const spool = await Spool.open(dir, { fsync: "interval", fsyncIntervalMs: 200 });
+    const syncs: number[] = [];
+    spool.on("synced", (seq) => syncs.push(seq));
+    await spool.append(encoder.encode("r0"));
+    assert.equal(spool.syncedSeq, 0); // written, not yet forced to disk
+    const synced = new Promise<number>((resolve) => spool.once("synced", resolve));
+    for (let i = 1; i < 5; i++) await spool.append(encoder.encode(`r${i}`));
+    const first = await within(synced, 5_000, "periodic sync");
+    while (spool.syncedSeq < 5) {
+      await within(new Promise((r) => spool.once("synced", r)), 5_000, "second sync");
+    }
+    assert.ok(first >= 1 && syncs.at(-1) === 5);
+    // Power loss may leave the disk as of the last sync plus any prefix of later writes.
+    const [name] = await segments(dir);
+    const path = join(dir, name);
+    const durable = await Deno.readFile(path);
+    for (let i = 5; i < 10; i++) await spool.append(encoder.encode(`r${i}`));
+    const written = await Deno.readFile(path);
+    await spool.close();
+    const image = new Uint8Array(durable.length + 13); // record 5 whole, 3 bytes of record 6
+    image.set(written.subarray(0, image.length));
+    await Deno.writeFile(path, image);
+    const reopened = await Spool.open(dir);
+    assert.deepEqual(await collect(reopened), Array.from({ length: 6 }, (_, i) => `${i}:r${i}`));
+    assert.equal(reopened.repairedBytes, 3);
+    await reopened.close();
+  });
+});
+
+Deno.test("always fsync reports every append as synced", async () => {
+  await withDir(async (dir) => {
+    const spool = await Spool.open(dir, { fsync: "always" });
+    const syncs: number[] = [];
+    spool.on("synced", (seq) => syncs.push(seq));
+    await spool.append(encoder.encode("a"));
+    assert.equal(await spool.appendBatch([encoder.encode("b"), encoder.encode("c")]), 1);
+    assert.deepEqual(syncs, [1, 3]);
+    assert.equal(spool.syncedSeq, 3);
+    await spool.close();
+  });
+});
+
+Deno.test("a batch is one write; a bad record refuses the whole batch", async () => {
+  await withDir(async (dir) => {
+    const spool = await Spool.open(dir, { maxRecordBytes: 8 });
+    assert.equal(await spool.appendBatch([]), 0);
+    const batch = ["a", "bb", "ccc"].map((text) => encoder.encode(text));
+    assert.equal(await spool.appendBatch(batch), 0);
+    await assert.rejects(spool.appendBatch([encoder.encode("d"), new Uint8Array(9)]), RangeError);
+    assert.equal(spool.nextSeq, 3);
+    assert.deepEqual(await collect(spool), ["0:a", "1:bb", "2:ccc"]);
+    await spool.close();
+  });
+});
+
+Deno.test("discardFrom cuts the newest records off and the next append follows", async () => {
+  await withDir(async (dir) => {
+    const spool = await Spool.open(dir, { fsync: "never", segmentBytes: 40 }); // 4 records each
+    for (let i = 0; i < 10; i++) await spool.append(encoder.encode(`r${i}`));
+    await spool.acknowledge(1);
+    await assert.rejects(spool.discardFrom(0), RangeError);
+    await assert.rejects(spool.discardFrom(11), RangeError);
+    await spool.discardFrom(6);
+    assert.deepEqual(await segments(dir), ["0000000000000000.seg", "0000000000000004.seg"]);
+    assert.equal(await spool.append(encoder.encode("new")), 6);
+    await spool.close();
+    const reopened = await Spool.open(dir, { segmentBytes: 40 });
+    const expected = [1, 2, 3, 4, 5].map((i) => `${i}:r${i}`);
+    assert.deepEqual(await collect(reopened), [...expected, "6:new"]);
+    await reopened.discardFrom(1);
+    assert.deepEqual(await collect(reopened), []);
+    assert.equal(await reopened.append(encoder.encode("again")), 1);
+    await reopened.close();
+  });
+});
+
+Deno.test("a failed segment creation leaves the spool usable", async () => {
+  await withDir(async (base) => {
+    const dir = join(base, "spool");
+    const spool = await Spool.open(dir, { segmentBytes: 1 }); // every append starts a segment
+    assert.equal(await spool.append(encoder.encode("a")), 0);
+    await Deno.remove(dir, { recursive: true });
+    await assert.rejects(spool.append(encoder.encode("b")), Deno.errors.NotFound);
+    assert.equal(spool.nextSeq, 1);
+    await Deno.mkdir(dir);
+    assert.equal(await spool.append(encoder.encode("c")), 1);
+    await spool.close();
+    const reopened = await Spool.open(dir);
+    assert.deepEqual(await collect(reopened), ["1:c"]);
+    await reopened.close();
   });
 });

@@ -1,12 +1,16 @@
 /**
  * The `tfedge` command line (the only module besides `src/sim/main.ts` that reads argv).
  *
- * With tinkerforge_mqtt's flags, tfedge is a drop-in replacement for the
- * `tinkerforge_mqtt` bridge (see `src/bridge/main.ts`).
+ * With tinkerforge_mqtt's flags alone, tfedge is a drop-in replacement for the
+ * `tinkerforge_mqtt` bridge; the agent's options come from flags, `TFEDGE_*` variables and a
+ * JSON file (see `src/config/`).
  *
  * @module
  */
-import { runBridge } from "../bridge/main.ts";
+import { runAgent } from "../agent/run.ts";
+import { terminalColumns, writeAll } from "../bridge/main.ts";
+import { formatCheckConfig } from "../config/check_config.ts";
+import { resolveAgentConfig } from "../config/load.ts";
 import { deviceByIdentifier } from "../tfp/registry.ts";
 import type { EnumerateEvent } from "../tfp/identity.ts";
 
@@ -19,7 +23,30 @@ export function describeEnumerate(event: EnumerateEvent): string {
     ` (hw ${event.hardwareVersion.join(".")}, fw ${event.firmwareVersion.join(".")})`;
 }
 
+/** The environment, or none without `--allow-env`. */
+function environment(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
+}
+
 /** Runs the command line; resolves with the process exit code. */
 export function main(args: string[]): Promise<number> {
-  return runBridge(args);
+  const resolved = resolveAgentConfig({
+    argv: args,
+    env: environment(),
+    columns: terminalColumns(),
+  });
+  if (!("config" in resolved)) {
+    if (resolved.stdout !== undefined) writeAll(Deno.stdout, resolved.stdout);
+    if (resolved.stderr !== undefined) writeAll(Deno.stderr, resolved.stderr);
+    return Promise.resolve(resolved.exitCode);
+  }
+  if (resolved.checkOnly) {
+    writeAll(Deno.stdout, formatCheckConfig(resolved));
+    return Promise.resolve(0);
+  }
+  return runAgent(resolved.config, { warnings: resolved.warnings });
 }

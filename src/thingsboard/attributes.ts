@@ -62,7 +62,11 @@ export function attributeResponse(value: TbJsonValue): AttributeResponse {
 
 /** Parses a shared attribute push (`deleted` lists removed keys). */
 export function parseAttributeUpdate(payload: string): AttributeUpdate {
-  const value = tbJsonParse(payload);
+  return attributeUpdateFrom(tbJsonParse(payload));
+}
+
+/** Shapes a parsed shared attribute push (the `data` of a gateway push). */
+export function attributeUpdateFrom(value: TbJsonValue): AttributeUpdate {
   if (!isJsonObject(value)) throw new TypeError("Invalid attribute update: expected a JSON object");
   const values: TbJsonObject = {};
   let deleted: string[] = [];

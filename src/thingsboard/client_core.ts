@@ -230,6 +230,11 @@ export abstract class ClientCore extends TypedEmitter<ThingsBoardClientEvents> {
     this.#queue.configure(this.#window(), this.maxPacket());
   }
 
+  /** The server closed for a rate limit (`certain`) or probably did; subclasses add limiters. */
+  protected penalize(certain: boolean): void {
+    this.limiter.penalize(certain);
+  }
+
   /** Reports a problem that does not stop the client. */
   protected warn(error: Error): void {
     if (this.listenerCount("warning") > 0) this.emit("warning", error);
@@ -320,8 +325,8 @@ export abstract class ClientCore extends TypedEmitter<ThingsBoardClientEvents> {
     this.connectionLost();
     const lostData = this.#queue.takeLostData();
     const reason = info.disconnectReason;
-    if (reason !== undefined && isRateLimitCode(reason)) this.limiter.penalize(true);
-    else if (!info.byUs && lostData > 0) this.limiter.penalize(false);
+    if (reason !== undefined && isRateLimitCode(reason)) this.penalize(true);
+    else if (!info.byUs && lostData > 0) this.penalize(false);
     const error = reason !== undefined && reason !== 0
       ? new Error(`ThingsBoard closed the connection: ${disconnectReasonText(reason)}`)
       : info.error ?? new Error("Connection to ThingsBoard closed");

@@ -1,5 +1,5 @@
 /**
- * ThingsBoard device client over MQTT.
+ * ThingsBoard device client and gateway client over MQTT.
  *
  * @module
  */
@@ -10,6 +10,10 @@ export {
   type SendResult,
   ThingsBoardClient,
 } from "./client.ts";
+export { ThingsBoardGatewayClient, type ThingsBoardGatewayClientOptions } from "./gateway.ts";
+export type { GatewayAttributeCallback, GatewayAttributeKeys } from "./gateway_attributes.ts";
+export type { GatewayAttributes, GatewayTelemetry } from "./gateway_payloads.ts";
+export type { GatewayRpcHandler } from "./gateway_rpc.ts";
 export type { ClientState, SessionLimits, ThingsBoardClientEvents } from "./client_core.ts";
 export type { ThingsBoardClientOptions, ThingsBoardTlsOptions } from "./options.ts";
 export type {

@@ -198,6 +198,16 @@ export class RateLimiter {
     return max;
   }
 
+  /**
+   * Most telemetry messages one MQTT message may count as (a gateway message
+   * counts one per sub-device it names).
+   */
+  get maxTelemetryMessagesPerMessage(): number {
+    let max = Infinity;
+    for (const w of this.#windows.telemetryMessages) max = Math.min(max, w.capacity);
+    return max;
+  }
+
   /** Milliseconds until a message of this cost may be sent (0 = now). */
   delayFor(cost: RateCost): number {
     const now = this.#now();

@@ -67,6 +67,7 @@ Deno.test("RateLimiter applies every window of every counter, scaled by the safe
   });
   assert.equal(limiter.limited, true);
   assert.equal(limiter.maxDataPointsPerMessage, 10);
+  assert.equal(limiter.maxTelemetryMessagesPerMessage, 5);
   for (let i = 0; i < 2; i++) {
     assert.equal(limiter.delayFor(MESSAGE_COST), 0);
     limiter.consume(MESSAGE_COST);

@@ -32,6 +32,8 @@ export interface OutgoingMessage {
   /** UTF-8 length of `payload` */
   bytes: number;
   cost: RateCost;
+  /** Limiter counting `cost` (default: the queue's; gateway sub-device traffic has its own) */
+  limiter?: RateLimiter;
   /** Requests, replies and claims: sent before data */
   control: boolean;
   onLost: "requeue" | "fail";
@@ -260,7 +262,7 @@ export class SendQueue {
     for (const source of sources) {
       const entry = source();
       if (!entry) continue;
-      const delay = this.#limiter.delayFor(entry.cost);
+      const delay = (entry.limiter ?? this.#limiter).delayFor(entry.cost);
       if (delay > 0) {
         wait = Math.min(wait, delay);
         continue;
@@ -286,7 +288,7 @@ export class SendQueue {
       );
       return;
     }
-    this.#limiter.consume(entry.cost);
+    (entry.limiter ?? this.#limiter).consume(entry.cost);
     this.#inFlight.add(entry);
     link.publish(entry.topic, entry.payload, 1).then(
       () => {
@@ -300,7 +302,8 @@ export class SendQueue {
           this.#lost(entry);
         } else if (error instanceof PubackError && isRateLimitCode(error.reasonCode)) {
           // Not accepted: send again once the limiter allows.
-          this.#onRateLimited();
+          if (entry.limiter) entry.limiter.penalize(true);
+          else this.#onRateLimited();
           this.#insertRetry(entry);
           this.#pump();
         } else {

@@ -220,3 +220,28 @@ Deno.test("SendQueue: MQTT 5 PUBACK rejection, packet limit, and close", async (
     await server.stop();
   }
 });
+
+Deno.test("SendQueue: a message with its own limiter is counted and delayed by that one", async () => {
+  const { server, open } = await setup();
+  const own = new RateLimiter({ safetyFraction: 1, marginMs: 0 });
+  own.configure({ telemetryMessages: "1:60" });
+  const queue = new SendQueue({ maxQueued: 10, limiter: own });
+  const gateway = new RateLimiter({ safetyFraction: 1, marginMs: 0 });
+  gateway.configure({ telemetryMessages: "2:60" });
+  const link = await open();
+  try {
+    queue.attach(link, 100, 65536);
+    await queue.send(message(0));
+    // The queue's limiter is exhausted for a minute; messages counted elsewhere still go.
+    await queue.send(message(1, { limiter: gateway }));
+    assert.equal(gateway.delayFor(dataCost(1)), 0);
+    await queue.send(message(2, { limiter: gateway }));
+    assert.ok(gateway.delayFor(dataCost(1)) > 0, "both counted by the gateway limiter");
+    assert.deepEqual(stored(server), [0, 1, 2]);
+    queue.detach();
+    await link.close();
+  } finally {
+    queue.close(new Error("done"));
+    await server.stop();
+  }
+});

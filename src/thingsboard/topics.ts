@@ -16,6 +16,19 @@ export const CLAIM_TOPIC = "v1/devices/me/claim";
 export const PROVISION_REQUEST_TOPIC = "/provision/request";
 export const PROVISION_RESPONSE_TOPIC = "/provision/response";
 
+/** Gateway API: messages about the devices behind the gateway */
+export const GATEWAY_PREFIX = "v1/gateway/";
+export const GATEWAY_CONNECT_TOPIC = "v1/gateway/connect";
+/** Up: a device left; down (MQTT 5): the server disconnected a device */
+export const GATEWAY_DISCONNECT_TOPIC = "v1/gateway/disconnect";
+export const GATEWAY_TELEMETRY_TOPIC = "v1/gateway/telemetry";
+/** Client attributes up, shared attribute updates down */
+export const GATEWAY_ATTRIBUTES_TOPIC = "v1/gateway/attributes";
+export const GATEWAY_ATTRIBUTE_REQUEST_TOPIC = "v1/gateway/attributes/request";
+export const GATEWAY_ATTRIBUTE_RESPONSE_TOPIC = "v1/gateway/attributes/response";
+/** Server-side RPC down, replies up */
+export const GATEWAY_RPC_TOPIC = "v1/gateway/rpc";
+
 const DECIMAL = /^(0|[1-9]\d{0,9})$/;
 
 /** The integer id after `prefix`, or undefined when the suffix is not a decimal id. */
