@@ -44,6 +44,8 @@ export interface AgentDependencies {
   readonly bridgeDependencies?: BridgeDependencies;
   /** Delay range of the slow retry after ThingsBoard refused the credentials */
   readonly cloudRefusedRetryMs?: readonly [number, number];
+  /** Reconnect delays of the ThingsBoard client. @default [1000, 60000] */
+  readonly cloudReconnectDelayMs?: readonly [number, number];
   /** How long after a re-enumerate devices that did not answer count as departed. @default 2000 */
   readonly enumerateSettleMs?: number;
   /** Period of BufferOverflow reports. @default 10000 */
@@ -123,6 +125,7 @@ export class Agent {
           setSettings: (update) => this.#applySettings(update, log),
         }),
         refusedRetryMs: dependencies.cloudRefusedRetryMs,
+        reconnectDelayMs: dependencies.cloudReconnectDelayMs,
       });
     }
     this.#wire(log);
@@ -283,6 +286,15 @@ export class Agent {
   #wirePipeline(pipeline: TelemetryPipeline): void {
     const log = this.logger.child("agent");
     this.sampler!.on("record", (record) => pipeline.push(record));
+    // One line per device and minute: a Bricklet that stopped answering must show in the log
+    // without flooding it at the sampling rate.
+    const lastErrorLogged = new Map<string, number>();
+    this.sampler!.on("error", (uid, error) => {
+      const now = performance.now();
+      if (now - (lastErrorLogged.get(uid) ?? -Infinity) < 60_000) return;
+      lastErrorLogged.set(uid, now);
+      log.warning(`Sampling ${uid} failed: ${error.message}`);
+    });
     pipeline.on("slowdown", (factor) => {
       log.warning(
         factor === 1

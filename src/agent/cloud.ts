@@ -62,6 +62,8 @@ export interface CloudLinkOptions {
   readonly rpc: CloudRpcHandler;
   /** Alias of a uid, if the user gave one (read at send time: aliases change at run time) */
   readonly alias: (uid: string) => string | undefined;
+  /** Reconnect delays of the ThingsBoard client (tests shorten them) */
+  readonly reconnectDelayMs?: readonly [first: number, max: number];
   /** Overrides for tests: slow retry after refused credentials */
   readonly refusedRetryMs?: readonly [first: number, max: number];
 }
@@ -161,8 +163,10 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       const error = await this.#session(credentials);
       if (!this.#running) return;
       this.#state = "refused";
+      // The client's text ends "not retrying" (true for the client); the link does retry.
+      const reason = error.message.replace(/; not retrying$/, "");
       this.#o.logger.error(
-        `ThingsBoard refused the connection: ${error.message}; retrying in the background`,
+        `ThingsBoard refused the connection: ${reason}; retrying in the background`,
       );
       if (!await this.#pause()) return;
     }
@@ -183,6 +187,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       host: c.host,
       port: c.port,
       protocolVersion: c.mqttVersion,
+      reconnectDelayMs: this.#o.reconnectDelayMs,
       tls,
       ...credentials,
     };
