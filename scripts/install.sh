@@ -5,10 +5,12 @@
 #
 # BINARY defaults to dist/tfedge-<arch>-linux for this machine (x86_64 or
 # aarch64). Installs BINARY as PREFIX/bin/tfedge (PREFIX: /usr/local), the unit
-# as /etc/systemd/system/tfedge.service and, only where none exists yet, the
-# example options as /etc/tfedge/tfedge.cmdline (a user's file is never
-# replaced). Then reloads systemd, enables tfedge at boot and (re)starts it,
-# unless --no-start. Asks nothing.
+# as /etc/systemd/system/tfedge.service, the example configuration as
+# /etc/tfedge/config.json only where none exists yet (a user's file is never
+# replaced; the current example is always at /etc/tfedge/tfedge.example.json),
+# and the secrets directory /etc/tfedge/credentials (root only). Then reloads
+# systemd, enables tfedge at boot and (re)starts it, unless --no-start. Asks
+# nothing.
 #
 # Environment: DESTDIR stages every file under another root (no systemctl
 # calls unless SYSTEMCTL is set); SYSTEMCTL replaces the systemctl command;
@@ -24,7 +26,7 @@ start=yes
 binary=
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 fail() {
@@ -103,7 +105,7 @@ if [ "$found" != "$elf_machine" ]; then
   fail "'$binary' is a binary for $found, but this machine is $arch"
 fi
 
-for file in tfedge.service tfedge.cmdline.example tfedge.example.json; do
+for file in tfedge.service tfedge.example.json; do
   [ -f "$root/systemd/$file" ] || fail "$root/systemd/$file is missing"
 done
 if [ -z "$destdir" ] && [ "$(id -u)" != 0 ]; then
@@ -114,8 +116,11 @@ fi
 bindir=$destdir$prefix/bin
 unitdir=$destdir/etc/systemd/system
 confdir=$destdir/etc/tfedge
-mkdir -p "$bindir" "$unitdir" "$confdir"
+mkdir -p "$bindir" "$unitdir" "$confdir" "$confdir/credentials"
+# The service reads config.json itself (it is readable by everyone, so it holds no
+# secrets); systemd copies the secrets from credentials/ for it (LoadCredential=).
 chmod 0755 "$confdir"
+chmod 0700 "$confdir/credentials"
 
 # Copy, then rename: a running tfedge keeps its old file, and a failed copy
 # leaves the installed binary as it was.
@@ -133,15 +138,21 @@ chmod 0644 "$unitdir/tfedge.service.new.$$"
 mv -f "$unitdir/tfedge.service.new.$$" "$unitdir/tfedge.service"
 echo "installed /etc/systemd/system/tfedge.service"
 
-# The options may hold secrets: root only (systemd hands the service a copy).
-if [ -e "$confdir/tfedge.cmdline" ]; then
-  echo "kept /etc/tfedge/tfedge.cmdline (yours)"
+if [ -e "$confdir/config.json" ]; then
+  echo "kept /etc/tfedge/config.json (yours)"
 else
-  install_file "$root/systemd/tfedge.cmdline.example" "$confdir/tfedge.cmdline" 0600
-  echo "installed /etc/tfedge/tfedge.cmdline (example options: edit them)"
+  install_file "$root/systemd/tfedge.example.json" "$confdir/config.json" 0644
+  echo "installed /etc/tfedge/config.json (the example: edit it)"
 fi
 # An example, not a configuration: always the current one.
 install_file "$root/systemd/tfedge.example.json" "$confdir/tfedge.example.json" 0644
+echo "secrets go into /etc/tfedge/credentials/ (one file each, see config.json)"
+# Versions before the JSON configuration read their options from tfedge.cmdline.
+if [ -e "$confdir/tfedge.cmdline" ]; then
+  echo "note: /etc/tfedge/tfedge.cmdline is not read any more. Move its options into"
+  echo "  /etc/tfedge/config.json; this prints them in that layout (secrets as ***):"
+  echo "  $prefix/bin/tfedge --cmdline-file /etc/tfedge/tfedge.cmdline --check-config"
+fi
 
 # --- systemd -----------------------------------------------------------------
 if [ -n "$destdir" ] && [ -z "${SYSTEMCTL:-}" ]; then

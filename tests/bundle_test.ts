@@ -1,11 +1,14 @@
 /**
  * The single-file build: `scripts/build.ts bundle` into a temporary
  * directory, then the bundle run from elsewhere with no deno.json (so only
- * what is inside the file counts): `--version`, `--help`, as a library
- * import (must not start the CLI), and as the bridge between a real broker
- * and the simulated brickd (npm's MQTT.js working from inside the bundle).
+ * what is inside the file counts): `--version`, `--help`, a short demo run
+ * (`--demo --demo-seconds 1`: the whole agent, provisioning, telemetry and
+ * RPC against the embedded simulators), as a library import (must not start
+ * the CLI), and as the bridge between a real broker and the simulated brickd
+ * (npm's MQTT.js working from inside the bundle).
  */
 import assert from "node:assert/strict";
+import { COMPILE_FLAGS } from "../scripts/build.ts";
 import { startSimulatedBrickd } from "../src/sim/brickd.ts";
 import { VERSION } from "../src/version.ts";
 import { startTestBroker } from "./support/broker.ts";
@@ -83,6 +86,28 @@ Deno.test("deno task bundle makes one file that runs the tfedge CLI", async (t) 
       assert.equal(help.code, 0, help.stderr);
       assert.match(help.stdout, /^usage: tfedge /);
       assert.match(help.stdout, /--ipcon-host/);
+    });
+
+    await t.step("--demo --demo-seconds 1: the whole agent on embedded defaults", async () => {
+      // The permissions `deno compile` bakes into the binaries (scripts/build.ts), not more.
+      const demo = await deno(
+        [
+          "run",
+          ...COMPILE_FLAGS.filter((flag) => !flag.startsWith("--v8-flags")),
+          "--no-config",
+          bundle,
+          "--demo",
+          "--demo-seconds",
+          "1",
+        ],
+        dir,
+      );
+      assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+      assert.match(demo.stdout, /tfedge\/event\/DeviceConnected \{"uid":"Tmp"/);
+      assert.match(demo.stdout, /tfedge\/event\/Provisioned \{"deviceName":"tfedge-demo"/);
+      assert.match(demo.stdout, /ThingsBoard has tfedge-demo: .*Tmp_temperature=\d+(\.\d+)?/);
+      assert.match(demo.stdout, /get_color -> \{"red":255,"green":127,"blue":0\}/);
+      assert.match(demo.stdout, /demo stopped\n$/);
     });
 
     await t.step("imported as a module it exports the API and starts nothing", async () => {

@@ -109,26 +109,23 @@ async function listFiles(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-Deno.test("install.sh installs binary, unit and options, and keeps a user's options on rerun", async () => {
+Deno.test("install.sh installs binary, unit and config, and keeps a user's config on rerun", async () => {
   await withSandbox(async (s) => {
     const first = await s.run(["--no-start", await s.binary("x86_64", "v1")]);
     assert.equal(first.code, 0, first.stderr);
     const root = s.destdir;
     assert.deepEqual(await listFiles(root), [
       "etc/systemd/system/tfedge.service",
-      "etc/tfedge/tfedge.cmdline",
+      "etc/tfedge/config.json",
       "etc/tfedge/tfedge.example.json",
       "usr/local/bin/tfedge",
     ]);
     assert.equal(await mode(`${root}/usr/local/bin/tfedge`), 0o755);
     assert.equal(await mode(`${root}/etc/systemd/system/tfedge.service`), 0o644);
-    assert.equal(
-      await mode(`${root}/etc/tfedge/tfedge.cmdline`),
-      0o600,
-      "options may hold secrets",
-    );
+    assert.equal(await mode(`${root}/etc/tfedge/config.json`), 0o644, "the service reads it");
     assert.equal(await mode(`${root}/etc/tfedge/tfedge.example.json`), 0o644);
     assert.equal(await mode(`${root}/etc/tfedge`), 0o755);
+    assert.equal(await mode(`${root}/etc/tfedge/credentials`), 0o700, "secrets: root only");
     assert.deepEqual(
       await Deno.readFile(`${root}/usr/local/bin/tfedge`),
       fakeElf("x86_64", "v1"),
@@ -137,28 +134,55 @@ Deno.test("install.sh installs binary, unit and options, and keeps a user's opti
       await Deno.readTextFile(`${root}/etc/systemd/system/tfedge.service`),
       await Deno.readTextFile(`${SYSTEMD}/tfedge.service`),
     );
-    assert.equal(
-      await Deno.readTextFile(`${root}/etc/tfedge/tfedge.cmdline`),
-      await Deno.readTextFile(`${SYSTEMD}/tfedge.cmdline.example`),
-    );
+    const example = await Deno.readTextFile(`${SYSTEMD}/tfedge.example.json`);
+    assert.equal(await Deno.readTextFile(`${root}/etc/tfedge/config.json`), example);
+    assert.match(first.stdout, /installed \/etc\/tfedge\/config\.json/);
     assert.deepEqual(await s.calls(), ["daemon-reload"]);
 
-    // The user edits the options; an upgrade brings a new binary.
-    await Deno.writeTextFile(`${root}/etc/tfedge/tfedge.cmdline`, "--ipcon-host brickd.lan\n");
+    // The user edits the config and adds a secret; an upgrade brings a new binary and example.
+    const mine = '{"thingsboard": {"host": "tb.lan"}}\n';
+    await Deno.writeTextFile(`${root}/etc/tfedge/config.json`, mine);
+    await Deno.writeTextFile(`${root}/etc/tfedge/credentials/tb-token`, "t0ken\n", {
+      mode: 0o600,
+    });
+    await Deno.writeTextFile(`${root}/etc/tfedge/tfedge.example.json`, "{}");
     const second = await s.run(["--no-start", await s.binary("x86_64", "v2")]);
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stdout, /kept \/etc\/tfedge\/tfedge\.cmdline/);
-    assert.equal(
-      await Deno.readTextFile(`${root}/etc/tfedge/tfedge.cmdline`),
-      "--ipcon-host brickd.lan\n",
-    );
-    assert.equal(await mode(`${root}/etc/tfedge/tfedge.cmdline`), 0o600);
+    assert.match(second.stdout, /kept \/etc\/tfedge\/config\.json/);
+    assert.equal(await Deno.readTextFile(`${root}/etc/tfedge/config.json`), mine);
+    assert.equal(await mode(`${root}/etc/tfedge/config.json`), 0o644);
+    assert.equal(await Deno.readTextFile(`${root}/etc/tfedge/credentials/tb-token`), "t0ken\n");
+    assert.equal(await mode(`${root}/etc/tfedge/credentials/tb-token`), 0o600);
+    assert.equal(await Deno.readTextFile(`${root}/etc/tfedge/tfedge.example.json`), example);
     assert.deepEqual(
       await Deno.readFile(`${root}/usr/local/bin/tfedge`),
       fakeElf("x86_64", "v2"),
     );
-    assert.equal((await listFiles(root)).length, 4, "no temporary files left behind");
+    assert.deepEqual(await listFiles(root), [
+      "etc/systemd/system/tfedge.service",
+      "etc/tfedge/config.json",
+      "etc/tfedge/credentials/tb-token",
+      "etc/tfedge/tfedge.example.json",
+      "usr/local/bin/tfedge",
+    ], "no temporary files left behind");
     assert.deepEqual(await s.calls(), ["daemon-reload", "daemon-reload"]);
+    assert.doesNotMatch(second.stdout, /tfedge\.cmdline/);
+  });
+});
+
+Deno.test("install.sh points the user of an old tfedge.cmdline to config.json", async () => {
+  await withSandbox(async (s) => {
+    await Deno.mkdir(`${s.destdir}/etc/tfedge`, { recursive: true });
+    const old = `${s.destdir}/etc/tfedge/tfedge.cmdline`;
+    await Deno.writeTextFile(old, "--ipcon-host brickd.lan\n", { mode: 0o600 });
+    const result = await s.run(["--no-start", await s.binary("x86_64", "v1")]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /\/etc\/tfedge\/tfedge\.cmdline is not read any more/);
+    assert.match(
+      result.stdout,
+      /\/usr\/local\/bin\/tfedge --cmdline-file \/etc\/tfedge\/tfedge\.cmdline --check-config/,
+    );
+    assert.equal(await Deno.readTextFile(old), "--ipcon-host brickd.lan\n", "left alone");
   });
 });
 
@@ -191,7 +215,7 @@ Deno.test("install.sh --prefix moves the binary and the unit's ExecStart with it
     assert.equal(result.code, 0, result.stderr);
     assert.equal(await mode(`${s.destdir}/opt/tfedge/bin/tfedge`), 0o755);
     const unit = await Deno.readTextFile(`${s.destdir}/etc/systemd/system/tfedge.service`);
-    assert.match(unit, /^ExecStart=\/opt\/tfedge\/bin\/tfedge --cmdline-file /m);
+    assert.match(unit, /^ExecStart=\/opt\/tfedge\/bin\/tfedge --config /m);
     assert.doesNotMatch(unit, /\/usr\/local\/bin\/tfedge/);
   });
 });

@@ -1,14 +1,14 @@
 /**
  * systemd/tfedge.service: the settings that cost others days (no
  * MemoryDenyWriteExecute for V8, RestartSec >= 5 s), the sandbox score of
- * `systemd-analyze security --offline` (3.0 or lower), and `systemd-analyze
- * verify`. Without systemd-analyze the last two are skipped with a note.
+ * `systemd-analyze security --offline` (3.0 or lower), `systemd-analyze
+ * verify`, and that the unit and the example config agree on where the
+ * configuration, the secrets and the state live. Without systemd-analyze the
+ * two systemd-analyze checks are skipped with a note.
  */
 import assert from "node:assert/strict";
-import { parseBridgeArgs } from "../src/bridge/options.ts";
 
 const UNIT = new URL("../systemd/tfedge.service", import.meta.url).pathname;
-const CMDLINE = new URL("../systemd/tfedge.cmdline.example", import.meta.url).pathname;
 const CONFIG = new URL("../systemd/tfedge.example.json", import.meta.url).pathname;
 const decoder = new TextDecoder();
 const MAX_EXPOSURE = 3.0;
@@ -76,18 +76,52 @@ Deno.test("tfedge.service: notify, restart and sandbox settings that V8 survives
   assert.equal(only(pairs, "NotifyAccess"), "main");
   assert.ok(seconds(only(pairs, "WatchdogSec")) >= 10);
   assert.match(only(pairs, "After"), /\bnetwork-online\.target\b.*\bbrickd\.service\b/);
-  assert.equal(only(pairs, "Wants"), "network-online.target");
+  assert.equal(only(pairs, "Wants"), "network-online.target brickd.service");
   assert.equal(only(pairs, "StateDirectory"), "tfedge");
   assert.equal(only(pairs, "ConfigurationDirectory"), "tfedge");
   assert.equal(only(pairs, "DynamicUser"), "yes");
   assert.equal(only(pairs, "RestrictAddressFamilies"), "AF_UNIX AF_INET AF_INET6");
   assert.match(only(pairs, "SystemCallFilter"), /@system-service/);
   assert.match(only(pairs, "SystemCallFilter"), /@pkey/, "V8 calls pkey_alloc on x86_64");
-  // The command line file reaches the service as a credential, under the name ExecStart uses.
-  const credential = only(pairs, "LoadCredential");
-  assert.equal(credential, "tfedge.cmdline:/etc/tfedge/tfedge.cmdline");
-  assert.equal(only(pairs, "ExecStart"), "/usr/local/bin/tfedge --cmdline-file %d/tfedge.cmdline");
+  assert.equal(only(pairs, "ExecStart"), "/usr/local/bin/tfedge --config /etc/tfedge/config.json");
+  // Every file of the secrets directory reaches the service as a credential `tfedge_<name>`.
+  assert.equal(only(pairs, "LoadCredential"), "tfedge:/etc/tfedge/credentials");
+  // Not a TFEDGE_*_FILE variable per secret: a missing file would stop the agent, and a
+  // token user has no provisioning secret (and the other way round).
+  const environment = pairs.filter(([key]) => key === "Environment").map(([, value]) => value);
+  assert.ok(environment.every((value) => !value.includes("TFEDGE_")), environment.join(" "));
   assert.equal(only(pairs, "WantedBy"), "multi-user.target");
+});
+
+/** Every string value of a JSON document under a key ending in `File`, `_` prefix or not. */
+function secretFiles(value: unknown, found: string[] = []): string[] {
+  if (typeof value !== "object" || value === null) return found;
+  for (const [key, inner] of Object.entries(value)) {
+    if (/File$/.test(key) && /secret|password|token/i.test(key) && typeof inner === "string") {
+      found.push(inner);
+    }
+    secretFiles(inner, found);
+  }
+  return found;
+}
+
+Deno.test("tfedge.service and the example config agree on config, secrets and state", async () => {
+  const pairs = settings(await Deno.readTextFile(UNIT));
+  const config = JSON.parse(await Deno.readTextFile(CONFIG));
+  // ExecStart reads its config file from the ConfigurationDirectory.
+  const configDir = `/etc/${only(pairs, "ConfigurationDirectory")}/`;
+  assert.ok(only(pairs, "ExecStart").includes(`--config ${configDir}config.json`));
+  // LoadCredential=ID:DIR names every file F of DIR `ID_F` in /run/credentials/<unit>/.
+  const [id, dir] = only(pairs, "LoadCredential").split(":");
+  assert.ok(dir.startsWith(configDir), "the secrets live next to the config");
+  const files = secretFiles(config);
+  assert.ok(files.length >= 4, "token, provisioning secret, broker password, brickd secret");
+  for (const file of files) {
+    assert.match(file, new RegExp(`^/run/credentials/tfedge\\.service/${id}_[a-z-]+$`));
+  }
+  // The spool sits in the StateDirectory, the only place the service may write to.
+  const stateDir = `/var/lib/${only(pairs, "StateDirectory")}/`;
+  assert.ok(String(config.buffer.dir).startsWith(stateDir), config.buffer.dir);
 });
 
 Deno.test("tfedge.service: systemd-analyze security exposure is 3.0 or lower", async () => {
@@ -134,16 +168,6 @@ Deno.test("tfedge.service: systemd-analyze verify finds nothing to complain abou
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("the example options are valid tfedge options, the example config is JSON", async () => {
-  const parsed = parseBridgeArgs(["--cmdline-file", CMDLINE]);
-  assert.ok("options" in parsed, JSON.stringify(parsed));
-  assert.equal(parsed.options.ipconHost, "localhost");
-  assert.equal(parsed.options.ipconPort, 4223);
-  assert.equal(parsed.options.brokerPort, 1883);
-  const config = JSON.parse(await Deno.readTextFile(CONFIG));
-  assert.equal(typeof config, "object");
 });
 
 Deno.test("the start task runs with the shipped V8 heap cap", async () => {

@@ -25,6 +25,7 @@ import { BridgeLogger } from "../bridge/log.ts";
 import { CallEngine } from "../calls/engine.ts";
 import { TfpConnection } from "../tfp/connection.ts";
 import { Sampler } from "../telemetry/sampler.ts";
+import type { TelemetryRecord } from "../telemetry/types.ts";
 import { VERSION } from "../version.ts";
 import { CloudLink } from "./cloud.ts";
 import { AgentEventPublisher } from "./events.ts";
@@ -152,11 +153,7 @@ export class Agent {
     }
     if (this.cloud !== undefined) {
       const cloud = this.cloud;
-      this.#pipeline = await TelemetryPipeline.open(
-        this.config.buffer,
-        (batch) => cloud.sendRecords(batch),
-        { overflowReportMs: this.#deps.overflowReportMs },
-      );
+      this.#pipeline = await this.#openPipeline(cloud);
       this.#wirePipeline(this.#pipeline);
       this.sampler!.start();
       cloud.start();
@@ -167,6 +164,24 @@ export class Agent {
       () => this.#publishStatus(),
       this.config.events.statusIntervalMs,
     );
+  }
+
+  /**
+   * The telemetry pipeline; a spool directory that cannot be used is logged and the pipeline
+   * runs in memory: the bridge and telemetry keep working, only crash safety is lost.
+   */
+  async #openPipeline(cloud: CloudLink): Promise<TelemetryPipeline> {
+    const send = (batch: TelemetryRecord[]) => cloud.sendRecords(batch);
+    const options = { overflowReportMs: this.#deps.overflowReportMs };
+    try {
+      return await TelemetryPipeline.open(this.config.buffer, send, options);
+    } catch (error) {
+      if (this.config.buffer.dir === undefined) throw error;
+      this.logger.child("agent").error(
+        `${(error as Error).message}; buffering telemetry in memory only`,
+      );
+      return await TelemetryPipeline.open({ ...this.config.buffer, dir: undefined }, send, options);
+    }
   }
 
   /**
@@ -239,6 +254,16 @@ export class Agent {
         this.#deps.enumerateSettleMs ?? 2_000,
       );
     });
+    // Logged once per minute: with the bridge off this is the only sign of an unreachable brickd.
+    let lastConnectFailure = -Infinity;
+    connection.on("connectFailed", (error) => {
+      const now = performance.now();
+      if (now - lastConnectFailure < 60_000) return;
+      lastConnectFailure = now;
+      log.warning(
+        `Brick Daemon at ${connection.host}:${connection.port} unreachable: ${error.message} (retrying)`,
+      );
+    });
     connection.on("disconnected", (reason, error) => {
       if (this.#state !== "running") return;
       this.events.emit("BrickdDisconnected", { reason: error?.message ?? reason });
@@ -263,7 +288,11 @@ export class Agent {
     const cloud = this.cloud;
     if (cloud === undefined) return;
     const host = this.config.thingsboard.host;
-    cloud.on("connected", () => this.events.emit("CloudConnected", { host }));
+    cloud.on("connected", () => {
+      // Sends that failed while ThingsBoard was away must not wait out their grown retry delay.
+      this.#pipeline?.uplink.retryNow();
+      this.events.emit("CloudConnected", { host });
+    });
     cloud.on("disconnected", (reason) => this.events.emit("CloudDisconnected", { reason }));
     cloud.on("provisioned", (deviceName) => this.events.emit("Provisioned", { deviceName }));
     cloud.on("settings", (data) => this.#applySettings(parseSettingsUpdate(data), log));

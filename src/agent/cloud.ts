@@ -257,7 +257,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
         port: c.port,
         provisionKey: c.provisionKey,
         provisionSecret: c.provisionSecret,
-        request: { deviceName },
+        request: c.gateway ? { deviceName, gateway: true } : { deviceName },
         signal: this.#abort.signal,
         retry: { attempts: Number.MAX_SAFE_INTEGER, firstDelayMs: 1000, maxDelayMs: 60_000 },
         onRetry: ({ delayMs, error }) =>

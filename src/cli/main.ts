@@ -3,7 +3,7 @@
  *
  * With tinkerforge_mqtt's flags alone, tfedge is a drop-in replacement for the
  * `tinkerforge_mqtt` bridge; the agent's options come from flags, `TFEDGE_*` variables and a
- * JSON file (see `src/config/`).
+ * JSON file (see `src/config/`). `--demo` runs the demo (`src/sim/demo.ts`) instead.
  *
  * @module
  */
@@ -43,6 +43,11 @@ export function main(args: string[]): Promise<number> {
     if (resolved.stdout !== undefined) writeAll(Deno.stdout, resolved.stdout);
     if (resolved.stderr !== undefined) writeAll(Deno.stderr, resolved.stderr);
     return Promise.resolve(resolved.exitCode);
+  }
+  if (resolved.demo !== undefined) {
+    // Loaded only for the demo: it brings the simulators and the embedded broker along.
+    const seconds = resolved.demo.seconds;
+    return import("../sim/demo.ts").then(({ runDemo }) => runDemo({ seconds }));
   }
   if (resolved.checkOnly) {
     writeAll(Deno.stdout, formatCheckConfig(resolved));

@@ -15,6 +15,7 @@
 
 import type { ArgAction, ArgGroup, ArgParserSpec } from "../bridge/argparse.ts";
 import { BRIDGE_ARGS, REFERENCE_VERSION } from "../bridge/options.ts";
+import { demoGroup } from "./demo_flags.ts";
 import { type OptionGroup, OPTIONS, type OptionSpec } from "./schema.ts";
 
 /** The namespace value of a flag that was not given. */
@@ -73,14 +74,17 @@ export const AGENT_ARG_SPEC: ArgParserSpec = {
       ? { ...action, default: UNSET }
       : action
   ),
-  groups: (Object.keys(GROUP_DESCRIPTIONS) as OptionGroup[]).map((title): ArgGroup => ({
-    title,
-    description: GROUP_DESCRIPTIONS[title],
-    actions: [
-      ...title === "configuration" ? META_ACTIONS : [],
-      ...OPTIONS.filter((option) => option.group === title).flatMap(optionActions),
-    ],
-  })),
+  groups: [
+    ...(Object.keys(GROUP_DESCRIPTIONS) as OptionGroup[]).map((title): ArgGroup => ({
+      title,
+      description: GROUP_DESCRIPTIONS[title],
+      actions: [
+        ...title === "configuration" ? META_ACTIONS : [],
+        ...OPTIONS.filter((option) => option.group === title).flatMap(optionActions),
+      ],
+    })),
+    demoGroup(UNSET),
+  ],
 };
 
 function optionActions(option: OptionSpec): ArgAction[] {

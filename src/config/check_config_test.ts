@@ -55,13 +55,51 @@ Deno.test("--check-config output is a valid config file that gives the same conf
   }
 });
 
-Deno.test("the shipped example config (systemd/tfedge.example.json) is valid", () => {
-  const example = Deno.readFileSync(new URL("../../systemd/tfedge.example.json", import.meta.url));
+const EXAMPLE = new URL("../../systemd/tfedge.example.json", import.meta.url);
+const CREDENTIALS = "/run/credentials/tfedge.service/tfedge_";
+
+Deno.test("the shipped example config (systemd/tfedge.example.json) is valid as installed", () => {
   const resolved = resolveOk({
-    files: { "tfedge.json": example, "/etc/tfedge/thingsboard.token": "token\n" },
-    argv: ["--config", "tfedge.json"],
+    files: { "config.json": Deno.readFileSync(EXAMPLE) },
+    argv: ["--config", "config.json"],
   });
   assert.deepEqual(resolved.warnings, []);
-  assert.equal(resolved.config.thingsboard.port, 8883);
-  assert.equal(resolved.config.thingsboard.accessToken, "token");
+  assert.equal(resolved.config.bridge.enabled, true);
+  assert.equal(resolved.config.thingsboard.enabled, false, "off until a host is set");
+  assert.equal(resolved.config.buffer.dir, "/var/lib/tfedge/spool");
+});
+
+/** The example with every `_key` (except `_comment`) turned into `key`, recursively. */
+function uncommented(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map((
+      [key, inner],
+    ) => [key === "_comment" ? key : key.replace(/^_/, ""), uncommented(inner)]),
+  );
+}
+
+Deno.test("the example's commented-out settings are valid once enabled", () => {
+  const example = uncommented(JSON.parse(new TextDecoder().decode(Deno.readFileSync(EXAMPLE))));
+  const resolved = resolveOk({
+    files: {
+      "config.json": example as object,
+      [`${CREDENTIALS}tb-token`]: "token\n",
+      [`${CREDENTIALS}tb-provision-secret`]: "provision-secret\n",
+      [`${CREDENTIALS}broker-password`]: "broker-password\n",
+      [`${CREDENTIALS}brickd-secret`]: "brickd-secret\n",
+    },
+    argv: ["--config", "config.json"],
+  });
+  assert.deepEqual(resolved.warnings, [
+    "ThingsBoard: provisioning is not used: an access token is",
+  ]);
+  const { thingsboard, bridge, telemetry } = resolved.config;
+  assert.equal(thingsboard.enabled, true);
+  assert.equal(thingsboard.port, 8883, "TLS with caFile");
+  assert.equal(thingsboard.accessToken, "token");
+  assert.equal(thingsboard.provisionSecret, "provision-secret");
+  assert.equal(bridge.options.brokerPassword, "broker-password");
+  assert.equal(bridge.options.ipconAuthSecret, "brickd-secret");
+  assert.deepEqual(telemetry.aliases, { ZQv: "greenhouse" });
 });

@@ -13,8 +13,9 @@
 import type { ArgParseExit } from "../bridge/argparse.ts";
 import { EXIT_USAGE } from "../bridge/exit_codes.ts";
 import { parseArgsWithCmdlineFile } from "../bridge/options.ts";
-import { AGENT_ARG_SPEC, CHECK_CONFIG_DEST, CONFIG_DEST } from "./args.ts";
+import { AGENT_ARG_SPEC, CHECK_CONFIG_DEST, CONFIG_DEST, UNSET } from "./args.ts";
 import { checkMerged, toAgentConfig } from "./checks.ts";
+import { type DemoRequest, demoRequest } from "./demo_flags.ts";
 import { envLayer, fileLayer, flagLayer, type Layer, type Source } from "./layers.ts";
 import { mergeLayers } from "./merge.ts";
 import { type AgentConfig, CONFIG_ENV } from "./schema.ts";
@@ -39,6 +40,11 @@ export interface ResolvedConfig {
   readonly checkOnly: boolean;
   /** Where each value that is not a default came from, by path: `flag --tb-host`, ... */
   readonly sources: Record<string, string>;
+  /**
+   * `--demo`: run the demo (`src/sim/demo.ts`) instead of the agent; `config` then holds the
+   * defaults only, since the demo brings its own settings
+   */
+  readonly demo?: DemoRequest;
 }
 
 /** Resolves the configuration, or says what to print and the exit code. */
@@ -48,6 +54,18 @@ export function resolveAgentConfig(input: ResolveInput): ResolvedConfig | ArgPar
   const parsed = parseArgsWithCmdlineFile(AGENT_ARG_SPEC, input.argv, readFile, columns);
   if (!("namespace" in parsed)) return parsed;
   const namespace = parsed.namespace;
+  const demo = demoRequest(AGENT_ARG_SPEC, namespace, UNSET, columns);
+  if (demo !== undefined && "exitCode" in demo) return demo;
+  if (demo !== undefined) {
+    const defaults = mergeLayers([], {}, readFile);
+    return {
+      config: toAgentConfig(defaults.values),
+      warnings: [],
+      checkOnly: false,
+      sources: {},
+      demo,
+    };
+  }
 
   const layers: Layer[] = [];
   const configFlag = namespace.get(CONFIG_DEST);
