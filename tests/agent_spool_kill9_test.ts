@@ -92,10 +92,7 @@ async function spooledRecords(dir: string): Promise<TelemetryRecord[]> {
   return records;
 }
 
-/**
- * Runs the kill -9 scenario; `damage` may change the spool between the two runs and returns
- * how many of the killed agent's records must still come back.
- */
+/** Runs the kill -9 scenario; `damage` may change the spool between the two runs. */
 async function killAndReplay(damage?: (dir: string) => Promise<void>): Promise<void> {
   const f = await startAgentFixture({ startAgent: false });
   const dir = await Deno.makeTempDir({ prefix: "tfedge-spool-e2e-" });
@@ -140,6 +137,12 @@ async function killAndReplay(damage?: (dir: string) => Promise<void>): Promise<v
     assert.equal(after.buffer.replayed, killed.length, "replayed");
     assert.ok(after.buffer.replayed >= before.buffer.spooled);
     assert.equal(after.buffer.dropped, 0);
+    if (Deno.env.get("TFEDGE_TEST_LOG") === "1") {
+      console.error(
+        `kill -9: status said ${before.buffer.spooled} spooled, ${killed.length} on disk, ` +
+          `${after.buffer.replayed} replayed`,
+      );
+    }
   } finally {
     for (const child of children) await kill(child);
     await f.close();

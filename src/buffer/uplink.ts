@@ -148,6 +148,22 @@ export class Uplink<T = BufferedMessage> extends TypedEmitter<UplinkEvents> {
     this.#pending = 0;
   }
 
+  /**
+   * The way to the server is back (e.g. the client reconnected): a pending retry wait is cut
+   * short and everything not acknowledged goes out again now, from the head. Without this a
+   * backlog would wait out a delay grown during the outage (up to the backoff's maximum). While
+   * failed sends are still settling, the coming retry gets the shortest delay instead.
+   */
+  retryNow(): void {
+    if (!this.#running) return;
+    this.#backoff.reset();
+    if (this.#retryTimer === undefined) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#failed = false;
+    this.#pump();
+  }
+
   #schedulePump(): void {
     if (this.#pumpQueued) return;
     this.#pumpQueued = true;

@@ -261,6 +261,30 @@ Deno.test("stop waits for in-flight sends and cancels a pending retry", async ()
   assert.equal(buffer.buffered, 1);
 });
 
+Deno.test("retryNow cuts a long retry wait short and resends from the head", async () => {
+  const buffer = new RingBuffer<number>({ capacity: 10, sizeOf: () => 1 });
+  const sender = new TestSender();
+  const uplink = new Uplink<number>({
+    buffer,
+    send: sender.send,
+    backoff: new Backoff(60_000, 60_000),
+  });
+  sender.mode = "fail";
+  const failed = waitFor(uplink, "sendFailed");
+  uplink.start();
+  buffer.push(1);
+  buffer.push(2);
+  await failed;
+  sender.mode = "ok";
+  const drained = waitFor(uplink, "drained");
+  uplink.retryNow(); // without it the test would wait a minute (and time out)
+  await drained;
+  assert.deepEqual(sender.delivered, [[1, 2]]);
+  uplink.retryNow(); // nothing waits: no effect
+  assert.equal(uplink.inFlight, 0);
+  await uplink.stop();
+});
+
 Deno.test("uplink rejects invalid options", () => {
   const buffer = new RingBuffer<number>({ capacity: 1, sizeOf: () => 1 });
   const send = () => Promise.resolve();
