@@ -5,12 +5,17 @@
  * reader (and recorded in the README), never by timed tests.
  *
  * Usage: deno task bench [section...] [--flood-seconds N] [--bridge-v8-flags=FLAGS]
- *   sections: payload, tfp, bridge (default: all); --flood-seconds: length of the
+ *                        [--agent-seconds N] [--agent-devices N] [--agent-v8-flags=FLAGS]
+ *   sections: payload, tfp, bridge, agent (default: all); --flood-seconds: length of the
  *   bridge's slow-subscriber flood (default 60); --bridge-v8-flags: deno --v8-flags for the
- *   bridge process (e.g. --max-old-space-size=48,--max-semi-space-size=4)
+ *   bridge process (e.g. --max-old-space-size=48,--max-semi-space-size=4); --agent-seconds:
+ *   the agent's throughput window (default 10; its RSS windows are 3 times as long);
+ *   --agent-devices: one throughput run with N sensor Bricklets instead of the two default
+ *   ones; --agent-v8-flags: deno --v8-flags for the agent process
  *
  * @module
  */
+import { agentBenchOptionsFromArgs, benchAgent } from "./bench/agent_bench.ts";
 import { benchBridge, bridgeBenchOptionsFromArgs } from "./bench/bridge_bench.ts";
 import { benchPayload } from "./bench/payload_bench.ts";
 import { benchRoundTrips } from "./bench/tfp_bench.ts";
@@ -19,6 +24,7 @@ const SECTIONS: Record<string, () => void | Promise<void>> = {
   payload: benchPayload,
   tfp: benchRoundTrips,
   bridge: () => benchBridge(bridgeBenchOptionsFromArgs(Deno.args)),
+  agent: () => benchAgent(agentBenchOptionsFromArgs(Deno.args)),
 };
 
 // Flags ("--name value", "--name=value") belong to the sections that read them; the rest are

@@ -26,7 +26,10 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, what: str
 }
 
 /** Calls `onLine` for every line of `stream` (without the newline). */
-async function forEachLine(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+export async function forEachLine(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+) {
   let buffered = "";
   for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
     buffered += chunk;
