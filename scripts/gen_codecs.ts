@@ -114,7 +114,7 @@ export async function generateCodecs(
     await Deno.writeTextFile(join(outDir, file), renderDevice(device));
     files.push(file);
   }
-  await Deno.writeTextFile(join(outDir, "mod.ts"), renderIndex(devices.map((d) => d.name)));
+  await Deno.writeTextFile(join(outDir, "mod.ts"), renderIndex(devices));
   files.push("mod.ts");
   const removed = await removeStale(outDir, new Set(files));
   await format(outDir);

@@ -5,7 +5,8 @@
  * Brick Daemon.
  */
 import assert from "node:assert/strict";
-import { allDevices } from "../src/tfp/registry.ts";
+import { allDevices, deviceByIdentifier, deviceByName } from "../src/tfp/registry.ts";
+import { type CodecEntry, codecs } from "../codecs/mod.ts";
 import { decodePayload, encodePayload, payloadSize, type Value } from "../src/tfp/payload.ts";
 import type { DeviceSpec, ElementSpec, PacketSpec, WireType } from "../src/tfp/spec.ts";
 import { base58Encode, parseUid } from "../src/tfp/base58.ts";
@@ -62,10 +63,10 @@ function duplicates<T>(items: readonly T[]): T[] {
 }
 
 Deno.test("codecs: device identifiers and names are unique and well-formed", () => {
-  assert.ok(allDevices.length > 100, `only ${allDevices.length} devices`);
-  assert.deepEqual(duplicates(allDevices.map((d) => d.identifier)), []);
-  assert.deepEqual(duplicates(allDevices.map((d) => d.name)), []);
-  for (const device of allDevices) {
+  assert.ok(allDevices().length > 100, `only ${allDevices().length} devices`);
+  assert.deepEqual(duplicates(allDevices().map((d) => d.identifier)), []);
+  assert.deepEqual(duplicates(allDevices().map((d) => d.name)), []);
+  for (const device of allDevices()) {
     assert.match(device.name, DEVICE_NAME);
     const id = device.identifier;
     // The upstream "unknown" placeholders carry negative ids that never appear on the wire.
@@ -75,7 +76,7 @@ Deno.test("codecs: device identifiers and names are unique and well-formed", () 
 });
 
 Deno.test("codecs: packet, element and constant names are snake_case", () => {
-  for (const device of allDevices) {
+  for (const device of allDevices()) {
     for (const [group, symbols] of Object.entries(device.constants)) {
       assert.match(group, SNAKE_CASE, `${device.name} constant group`);
       for (const symbol of Object.keys(symbols)) {
@@ -95,7 +96,7 @@ Deno.test("codecs: packet, element and constant names are snake_case", () => {
 });
 
 Deno.test("codecs: wire ids are unique and every high-level packet has its low-level twin", () => {
-  for (const device of allDevices) {
+  for (const device of allDevices()) {
     for (
       const [kind, packets] of [["function", device.functions], [
         "callback",
@@ -145,7 +146,7 @@ function checkElement(device: DeviceSpec, packet: PacketSpec, element: ElementSp
 }
 
 Deno.test("codecs: element types, constant references and payload sizes", () => {
-  for (const device of allDevices) {
+  for (const device of allDevices()) {
     for (const packet of allPackets(device)) {
       for (const element of [...packet.in, ...packet.out]) checkElement(device, packet, element);
       if (packet.level === "high") continue;
@@ -157,21 +158,25 @@ Deno.test("codecs: element types, constant references and payload sizes", () => 
   }
 });
 
-Deno.test("codecs: every module in codecs/ is listed in codecs/mod.ts", async () => {
+Deno.test("codecs: every module in codecs/ is listed in codecs/mod.ts, under its own identity", async () => {
   const dir = new URL("../codecs/", import.meta.url);
-  const listed = new Set<DeviceSpec>(allDevices);
+  const listed = new Map<() => DeviceSpec, CodecEntry>(codecs.map((entry) => [entry.load, entry]));
   const files: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     if (entry.isFile && entry.name.endsWith(".ts") && entry.name !== "mod.ts") {
       files.push(entry.name);
     }
   }
-  assert.equal(files.length, allDevices.length, "one module per device in codecs/mod.ts");
+  assert.equal(files.length, codecs.length, "one module per device in codecs/mod.ts");
   for (const file of files) {
     const module = await import(new URL(file, dir).href);
-    const device = module.default as DeviceSpec;
-    assert.ok(listed.has(device), `codecs/${file} is not listed in codecs/mod.ts`);
+    const entry = listed.get(module.default);
+    assert.ok(entry !== undefined, `codecs/${file} is not listed in codecs/mod.ts`);
+    const device = entry.load();
     assert.equal(`${device.name}.ts`, file, "module file is named after its device");
+    assert.deepEqual([entry.identifier, entry.name], [device.identifier, device.name]);
+    assert.equal(deviceByIdentifier(device.identifier), deviceByName(device.name));
+    assert.equal(deviceByName(device.name), deviceByName(device.name), "one spec per device");
   }
 });
 
@@ -187,7 +192,7 @@ const ROUND_TRIPS: readonly (readonly [Variant, StringLength])[] = [
 Deno.test("codecs: every normal and low-level packet round-trips through the payload codec", () => {
   const random = seededRandom(0x7f3a_2c11);
   let packets = 0, lists = 0, samples = 0;
-  for (const device of allDevices) {
+  for (const device of allDevices()) {
     for (const packet of wirePackets(allPackets(device))) {
       packets++;
       for (const elements of [packet.in, packet.out]) {
@@ -208,7 +213,7 @@ Deno.test("codecs: every normal and low-level packet round-trips through the pay
     }
   }
   console.log(
-    `round trip: ${allDevices.length} devices, ${packets} packets, ${lists} element lists, ` +
+    `round trip: ${allDevices().length} devices, ${packets} packets, ${lists} element lists, ` +
       `${samples} samples`,
   );
   assert.ok(packets > 3000, `only ${packets} packets`);
@@ -263,7 +268,7 @@ interface Call {
 
 Deno.test("codecs: every function of every device answers a simulated brickd over TCP", async () => {
   // The "unknown_*" placeholders have no wire identifier, so no brickd can host them.
-  const devices = allDevices.filter((device) => device.identifier > 0);
+  const devices = allDevices().filter((device) => device.identifier > 0);
   const uids = devices.map((_, index) => base58Encode(1000 + index));
   const brickd = await startSimulatedBrickd({
     seed: 0x5eed,

@@ -27,6 +27,7 @@ import { Backoff } from "../util/backoff.ts";
 import { TypedEmitter } from "../util/typed_emitter.ts";
 import { type CloudMode, DeviceMode, type SettingsData } from "./cloud_device_mode.ts";
 import { GatewayMode } from "./cloud_gateway_mode.ts";
+import { DeviceAnnouncer } from "./device_announcer.ts";
 
 /** Where the link is. */
 export type CloudState =
@@ -80,6 +81,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
   #loop: Promise<void> | undefined;
   /** Identity attributes of present devices, re-sent after every connect */
   readonly #devices = new Map<string, KnownDevice>();
+  readonly #announcer = new DeviceAnnouncer({ onError: (error) => this.#warn(error) });
 
   constructor(options: CloudLinkOptions) {
     super((error, event) =>
@@ -138,13 +140,13 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
   /** A device appeared: its identity attributes (and, in gateway mode, its own TB device). */
   deviceArrived(device: KnownDevice): void {
     this.#devices.set(device.uid, device);
-    if (this.#state === "connected") this.#mode?.deviceArrived(device).catch((e) => this.#warn(e));
+    this.#announcer.arrived(device);
   }
 
   /** A device left: marked in its attributes. */
   deviceDeparted(device: KnownDevice): void {
     this.#devices.delete(device.uid);
-    if (this.#state === "connected") this.#mode?.deviceDeparted(device).catch((e) => this.#warn(e));
+    this.#announcer.departed(device);
   }
 
   async #run(): Promise<void> {
@@ -202,9 +204,8 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       this.#state = "connected";
       this.#retry.reset();
       this.emit("connected");
-      for (const device of this.#devices.values()) {
-        mode.deviceArrived(device).catch((e) => this.#warn(e));
-      }
+      for (const device of this.#devices.values()) this.#announcer.arrived(device);
+      this.#announcer.connected(mode);
       // Settings changed while the agent was away arrive with no update push.
       mode.fetchSettings().then(
         (data) => Object.keys(data).length > 0 && this.emit("settings", data),
@@ -212,6 +213,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       );
     });
     client.on("disconnect", ({ error, willReconnect }) => {
+      this.#announcer.disconnected();
       if (!willReconnect) return;
       this.#state = "reconnecting";
       this.emit("disconnected", error?.message ?? "connection closed");
@@ -224,6 +226,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
     const onAbort = () => stopped.resolve(new Error("stopped"));
     this.#abort.signal.addEventListener("abort", onAbort, { once: true });
     const error = await stopped.promise;
+    this.#announcer.disconnected();
     this.#abort.signal.removeEventListener("abort", onAbort);
     if (this.#running) {
       if (this.state === "connected") this.emit("disconnected", error.message);

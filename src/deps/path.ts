@@ -3,10 +3,10 @@
  *
  * `@std/path` lives on JSR, which our build machines cannot reach; Node's
  * `node:path` (built into Deno) has the same functions. When JSR is
- * reachable, replace the two lines below with `export * from "@std/path";`.
+ * reachable, replace the exports below with `export * from "@std/path";`.
  *
  * @module
  */
 export { basename, dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
-// node:path has no fromFileUrl; node:url's fileURLToPath is its equivalent.
-export { fileURLToPath as fromFileUrl } from "node:url";
+// node:path has no file URL helpers; node:url's are their equivalents.
+export { fileURLToPath as fromFileUrl, pathToFileURL as toFileUrl } from "node:url";

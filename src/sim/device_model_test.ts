@@ -32,7 +32,7 @@ function call(device: SimDevice, name: string, request: Record<string, unknown> 
 Deno.test("every function of every real device answers with an encodable response", () => {
   const failures: string[] = [];
   let calls = 0;
-  for (const spec of allDevices) {
+  for (const spec of allDevices()) {
     if (spec.identifier < 0) continue; // placeholder specs (unknown_*) are not devices
     const device = new SimDevice({
       spec,

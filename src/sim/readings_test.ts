@@ -51,7 +51,7 @@ Deno.test("a Reading drifts over time but stays inside its range", () => {
 Deno.test("every measurement of every device reads inside its declared range", () => {
   const random = createRandom(9);
   let checked = 0;
-  for (const device of allDevices) {
+  for (const device of allDevices()) {
     const name = device.name;
     for (const fn of [...device.functions, ...device.callbacks]) {
       for (const element of fn.out) {

@@ -131,7 +131,7 @@ export function catalogOf(spec: DeviceSpec): DeviceCatalog | undefined {
 /** Counts over every device type in the codecs (builds every catalog). */
 export function catalogSummary(): CatalogSummary {
   const summary: CatalogSummary = { devices: 0, sampled: 0, getters: 0, values: 0, callbacks: 0 };
-  for (const spec of allDevices) {
+  for (const spec of allDevices()) {
     summary.devices++;
     const catalog = catalogOf(spec);
     if (catalog === undefined) continue;

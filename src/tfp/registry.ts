@@ -1,9 +1,9 @@
 /**
  * Lookups over the generated device codecs in `codecs/`.
  *
- * Device maps are built once at module load; per-device packet maps are
- * built on first use of a device (most processes talk to a handful of the
- * ~170 device types) and cached, so every lookup after that is O(1).
+ * Most processes talk to a handful of the ~170 device types, so a device's
+ * spec is built on its first lookup (see `codecs/mod.ts`), and so are its
+ * packet maps; both are cached, so every lookup after that is O(1).
  *
  * The wire lookups ({@link functionById}, {@link callbackById}) return the
  * packet whose layout is on the wire: a normal or low-level packet, never the
@@ -11,17 +11,32 @@
  *
  * @module
  */
-import { devices } from "../../codecs/mod.ts";
+import { type CodecEntry, codecs } from "../../codecs/mod.ts";
 import type { DeviceSpec, PacketSpec } from "./spec.ts";
 
-/** Every known device, sorted by name */
-export const allDevices: readonly DeviceSpec[] = devices;
+const byIdentifier = new Map<number, CodecEntry>();
+const byName = new Map<string, CodecEntry>();
+for (const entry of codecs) {
+  byIdentifier.set(entry.identifier, entry);
+  byName.set(entry.name, entry);
+}
 
-const byIdentifier = new Map<number, DeviceSpec>();
-const byName = new Map<string, DeviceSpec>();
-for (const device of allDevices) {
-  byIdentifier.set(device.identifier, device);
-  byName.set(device.name, device);
+// One spec object per device, so callers may compare and key by it.
+const built = new Map<CodecEntry, DeviceSpec>();
+
+function specOf(entry: CodecEntry | undefined): DeviceSpec | undefined {
+  if (entry === undefined) return undefined;
+  let spec = built.get(entry);
+  if (spec === undefined) {
+    spec = entry.load();
+    built.set(entry, spec);
+  }
+  return spec;
+}
+
+/** Every known device, sorted by name (builds every spec: for tools and tests) */
+export function allDevices(): readonly DeviceSpec[] {
+  return codecs.map((entry) => specOf(entry)!);
 }
 
 interface PacketIndex {
@@ -65,12 +80,12 @@ function indexOf(device: DeviceSpec): PacketIndex {
 
 /** The device with this device identifier (as in enumerate / get_identity) */
 export function deviceByIdentifier(id: number): DeviceSpec | undefined {
-  return byIdentifier.get(id);
+  return specOf(byIdentifier.get(id));
 }
 
 /** The device with this MQTT name, e.g. "rgb_led_button_bricklet" */
 export function deviceByName(name: string): DeviceSpec | undefined {
-  return byName.get(name);
+  return specOf(byName.get(name));
 }
 
 /** A function by snake_case name; normal, low- or high-level */

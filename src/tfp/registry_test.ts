@@ -112,8 +112,8 @@ Deno.test("CAN 2.0 write_frame is a single-chunk stream", () => {
 });
 
 Deno.test("every device has get_identity with id 255 and the common layout", () => {
-  assert.ok(allDevices.length > 150);
-  for (const spec of allDevices) {
+  assert.ok(allDevices().length > 150);
+  for (const spec of allDevices()) {
     const identity = functionById(spec, 255);
     assert.equal(identity?.name, "get_identity", spec.name);
     assert.equal(identity.in.length, 0, spec.name);
@@ -137,12 +137,12 @@ Deno.test("every device has get_identity with id 255 and the common layout", () 
   }
 });
 
-Deno.test("allDevices is sorted by name with unique names and identifiers", () => {
-  const names = allDevices.map((spec) => spec.name);
+Deno.test("allDevices() is sorted by name with unique names and identifiers", () => {
+  const names = allDevices().map((spec) => spec.name);
   assert.deepEqual(names, [...names].sort());
   assert.equal(new Set(names).size, names.length);
-  assert.equal(new Set(allDevices.map((spec) => spec.identifier)).size, allDevices.length);
-  for (const spec of allDevices) {
+  assert.equal(new Set(allDevices().map((spec) => spec.identifier)).size, allDevices().length);
+  for (const spec of allDevices()) {
     assert.equal(deviceByName(spec.name), spec);
     assert.equal(deviceByIdentifier(spec.identifier), spec);
   }

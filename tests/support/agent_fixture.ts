@@ -226,11 +226,15 @@ export async function startAgentFixture(options: AgentFixtureOptions = {}): Prom
         };
         if (check()) return attributes()!;
         await server.waitFor("publish", check, ms).catch(() => {
-          throw new Error(
-            `No matching attributes of "${device}" within ${ms} ms; now: ${
-              JSON.stringify(attributes(), (_, v) => typeof v === "bigint" ? String(v) : v)
-            }`,
-          );
+          const now = JSON.stringify(
+            attributes(),
+            (_, v) => typeof v === "bigint" ? String(v) : v,
+          ) ?? "none";
+          // A large stack has thousands of keys: the start says enough.
+          const shown = now.length > 2_000
+            ? `${now.slice(0, 2_000)}... (${now.length} chars)`
+            : now;
+          throw new Error(`No matching attributes of "${device}" within ${ms} ms; now: ${shown}`);
         });
         return attributes()!;
       },

@@ -52,8 +52,8 @@ export function createRandom(seed: number): () => number {
 const BASE58 = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
 /** Topic-safe junk: no `/`, `+`, `#`, NUL, control characters or `~` (the marker). */
 const JUNK = "abcXYZ019_-.:; 'é日ü€\u{1F600}!?()[]{}\"\\$&%=,0OIl";
-const RELEASED = allDevices.filter((d) => d.released).map((d) => d.name);
-const UNRELEASED = allDevices.filter((d) => !d.released).map((d) => d.name);
+const RELEASED = allDevices().filter((d) => d.released).map((d) => d.name);
+const UNRELEASED = allDevices().filter((d) => !d.released).map((d) => d.name);
 const UTF8 = new TextEncoder();
 
 /** Generates message `n` of a run (call in order: it draws from `random`). */
