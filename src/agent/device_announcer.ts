@@ -76,7 +76,7 @@ export class DeviceAnnouncer {
     this.#target = undefined;
   }
 
-  /** Resolves when nothing is pending or in flight (for tests and shutdown). */
+  /** Resolves when nothing is pending (with a target) or in flight. */
   async settled(): Promise<void> {
     while (this.#inFlight > 0 || (this.#pending.size > 0 && this.#target !== undefined)) {
       await this.#idle.promise;
