@@ -81,6 +81,7 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
   #loop: Promise<void> | undefined;
   /** Identity attributes of present devices, re-sent after every connect */
   readonly #devices = new Map<string, KnownDevice>();
+  #claimLogged = false;
   readonly #announcer = new DeviceAnnouncer({ onError: (error) => this.#warn(error) });
 
   constructor(options: CloudLinkOptions) {
@@ -193,7 +194,10 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       tls,
       ...credentials,
     };
-    const modeOptions = { alias: this.#o.alias, rpc: this.#o.rpc, logger: this.#o.logger };
+    const claim = c.claimSecret === undefined
+      ? undefined
+      : { secretKey: c.claimSecret, durationMs: c.claimDurationMs };
+    const modeOptions = { alias: this.#o.alias, rpc: this.#o.rpc, logger: this.#o.logger, claim };
     const mode: CloudMode = c.gateway
       ? new GatewayMode(options, modeOptions)
       : new DeviceMode(new ThingsBoardClient(options), modeOptions);
@@ -206,6 +210,11 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       this.emit("connected");
       for (const device of this.#devices.values()) this.#announcer.arrived(device);
       this.#announcer.connected(mode);
+      // Claiming stays open for its duration from this connect on; the first success is logged.
+      mode.claimSelf().then(
+        (sent) => sent && this.#claimOpened(claim?.durationMs),
+        (e) => this.#warn(e),
+      );
       // Settings changed while the agent was away arrive with no update push.
       mode.fetchSettings().then(
         (data) => Object.keys(data).length > 0 && this.emit("settings", data),
@@ -294,6 +303,16 @@ export class CloudLink extends TypedEmitter<CloudLinkEvents> {
       }, delay);
       this.#abort.signal.addEventListener("abort", onAbort, { once: true });
     });
+  }
+
+  #claimOpened(durationMs: number | undefined): void {
+    if (this.#claimLogged) return;
+    this.#claimLogged = true;
+    const how = durationMs === undefined ? "the server's claim duration" : `${durationMs / 1000} s`;
+    this.#o.logger.info(
+      `ThingsBoard: claiming is open for ${how} after each connect; a customer claims this ` +
+        "device by its name and the claim secret",
+    );
   }
 
   #warn(error: unknown): void {

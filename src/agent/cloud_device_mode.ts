@@ -10,6 +10,7 @@ import type { BridgeLogger } from "../bridge/log.ts";
 import { departedAttributes, identityAttributes } from "../telemetry/attributes.ts";
 import { deviceModeKey } from "../telemetry/keys.ts";
 import type { TelemetryRecord } from "../telemetry/types.ts";
+import type { ClaimBody } from "../thingsboard/claim.ts";
 import type { ThingsBoardClient } from "../thingsboard/client.ts";
 import type { ThingsBoardClientEvents } from "../thingsboard/client_core.ts";
 import type { TypedEmitter } from "../util/typed_emitter.ts";
@@ -28,6 +29,8 @@ export interface ModeOptions {
   readonly alias: (uid: string) => string | undefined;
   readonly rpc: ModeRpcHandler;
   readonly logger: BridgeLogger;
+  /** Claiming: sent for the agent's device (and, as a gateway, each sub-device) on connect */
+  readonly claim?: ClaimBody;
 }
 
 /** Settings as ThingsBoard holds them: shared attribute values plus deleted keys. */
@@ -49,6 +52,8 @@ export interface CloudMode {
   onSettings(listener: (data: SettingsData) => void): void;
   /** The agent's settings as stored on the server now */
   fetchSettings(): Promise<SettingsData>;
+  /** Opens claiming of the agent's own device; false without a claim secret */
+  claimSelf(): Promise<boolean>;
 }
 
 /** Prefixes every key of `values` with the device's alias or uid. */
@@ -63,10 +68,16 @@ function prefixed(
 }
 
 /** The agent's own device API, shared by both modes (in gateway mode: the gateway device). */
-export function agentDeviceSettings(
+export function agentDevice(
   client: ThingsBoardClient,
-): Pick<CloudMode, "onSettings" | "fetchSettings"> {
+  claim: ClaimBody | undefined,
+): Pick<CloudMode, "onSettings" | "fetchSettings" | "claimSelf"> {
   return {
+    async claimSelf() {
+      if (claim === undefined) return false;
+      await client.claimDevice(claim.secretKey, claim.durationMs);
+      return true;
+    },
     onSettings(listener) {
       client.subscribeToAllAttributes((update) =>
         listener({ ...update.values, deleted: update.deleted })
@@ -84,6 +95,7 @@ export class DeviceMode implements CloudMode {
   readonly client: ThingsBoardClient;
   readonly onSettings: CloudMode["onSettings"];
   readonly fetchSettings: CloudMode["fetchSettings"];
+  readonly claimSelf: CloudMode["claimSelf"];
   readonly #o: ModeOptions;
 
   constructor(client: ThingsBoardClient, options: ModeOptions) {
@@ -92,9 +104,8 @@ export class DeviceMode implements CloudMode {
     client.setServerSideRpcRequestHandler((_id, request) =>
       options.rpc(request.method, request.params)
     );
-    ({ onSettings: this.onSettings, fetchSettings: this.fetchSettings } = agentDeviceSettings(
-      client,
-    ));
+    ({ onSettings: this.onSettings, fetchSettings: this.fetchSettings, claimSelf: this.claimSelf } =
+      agentDevice(client, options.claim));
   }
 
   get events(): TypedEmitter<ThingsBoardClientEvents> {

@@ -23,7 +23,7 @@ import type { ThingsBoardClientOptions } from "../thingsboard/options.ts";
 import { deviceByIdentifier } from "../tfp/registry.ts";
 import type { TypedEmitter } from "../util/typed_emitter.ts";
 import {
-  agentDeviceSettings,
+  agentDevice,
   type CloudMode,
   type ModeOptions,
   type SettingsData,
@@ -38,6 +38,7 @@ export class GatewayMode implements CloudMode {
   readonly gateway: ThingsBoardGatewayClient;
   readonly onSettings: (listener: (data: SettingsData) => void) => void;
   readonly fetchSettings: () => Promise<SettingsData>;
+  readonly claimSelf: CloudMode["claimSelf"];
   readonly #o: ModeOptions;
   /** ThingsBoard device name -> uid, for RPC routing */
   readonly #uidByName = new Map<string, string>();
@@ -55,9 +56,8 @@ export class GatewayMode implements CloudMode {
       }
       return modeOptions.rpc(method, params, uid);
     });
-    ({ onSettings: this.onSettings, fetchSettings: this.fetchSettings } = agentDeviceSettings(
-      this.gateway.device,
-    ));
+    ({ onSettings: this.onSettings, fetchSettings: this.fetchSettings, claimSelf: this.claimSelf } =
+      agentDevice(this.gateway.device, modeOptions.claim));
   }
 
   get events(): TypedEmitter<ThingsBoardClientEvents> {
@@ -93,6 +93,7 @@ export class GatewayMode implements CloudMode {
     const name = this.#name(device.uid, device.deviceIdentifier);
     await this.gateway.connectDevice(name, device.deviceName);
     await this.gateway.sendAttributes({ [name]: identityAttributes(asEnumerateEvent(device)) });
+    if (this.#o.claim !== undefined) await this.gateway.claimDevices({ [name]: this.#o.claim });
   }
 
   async deviceDeparted(device: KnownDevice): Promise<void> {

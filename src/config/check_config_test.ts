@@ -88,6 +88,7 @@ Deno.test("the example's commented-out settings are valid once enabled", () => {
       [`${CREDENTIALS}tb-provision-secret`]: "provision-secret\n",
       [`${CREDENTIALS}broker-password`]: "broker-password\n",
       [`${CREDENTIALS}brickd-secret`]: "brickd-secret\n",
+      [`${CREDENTIALS}tb-claim-secret`]: "claim-secret\n",
     },
     argv: ["--config", "config.json"],
   });
@@ -99,6 +100,10 @@ Deno.test("the example's commented-out settings are valid once enabled", () => {
   assert.equal(thingsboard.port, 8883, "TLS with caFile");
   assert.equal(thingsboard.accessToken, "token");
   assert.equal(thingsboard.provisionSecret, "provision-secret");
+  assert.deepEqual([thingsboard.claimSecret, thingsboard.claimDurationMs], [
+    "claim-secret",
+    86_400_000,
+  ]);
   assert.equal(bridge.options.brokerPassword, "broker-password");
   assert.equal(bridge.options.ipconAuthSecret, "brickd-secret");
   assert.deepEqual(telemetry.aliases, { ZQv: "greenhouse" });

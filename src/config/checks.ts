@@ -121,7 +121,8 @@ function checkThingsBoard(
   warnings: string[],
 ): void {
   const v = (key: string) => merged.values.get(`thingsboard.${key}`);
-  const has = (key: string) => v(key) !== undefined;
+  // A secret whose file could not be read counts as given: that error is reported already.
+  const has = (key: string) => v(key) !== undefined || merged.unreadable.has(`thingsboard.${key}`);
   if (!has("host")) fail("thingsboard.enabled", "needs thingsboard.host (--tb-host)");
   if (has("password") && !has("username")) {
     fail("thingsboard.password", "cannot be used without thingsboard.username");
@@ -141,6 +142,9 @@ function checkThingsBoard(
       has("provisionKey") ? "thingsboard.provisionKey" : "thingsboard.provisionSecret",
       "needs both thingsboard.provisionKey and thingsboard.provisionSecret",
     );
+  }
+  if (has("claimDurationMs") && !has("claimSecret")) {
+    fail("thingsboard.claimDurationMs", "needs thingsboard.claimSecret (--tb-claim-secret)");
   }
   // The link uses the first kind of credentials it finds (see src/agent/cloud.ts).
   const kinds: Array<[string, boolean]> = [

@@ -46,6 +46,20 @@ Deno.test("thingsboard: credential combinations", () => {
     "thingsboard.provisionKey (from --tb-provision-key): needs both thingsboard.provisionKey " +
     "and thingsboard.provisionSecret",
   ]);
+  // A secret file that cannot be read is one error, not also a missing partner.
+  assert.deepEqual(
+    errorLines({
+      argv: [...tb, "--tb-provision-key", "k", "--tb-provision-secret-file", "gone"],
+    }),
+    [
+      'thingsboard.provisionSecretFile (from --tb-provision-secret-file): cannot read "gone": ' +
+      "no such file",
+    ],
+  );
+  assert.deepEqual(errorLines({ argv: [...tb, "--tb-token", "t", "--tb-claim-duration", "60"] }), [
+    "thingsboard.claimDurationMs (from --tb-claim-duration): needs thingsboard.claimSecret " +
+    "(--tb-claim-secret)",
+  ]);
   // Gateway mode with provisioning is fine.
   const gateway = resolveOk({
     argv: [...tb, "--tb-gateway", "--tb-provision-key", "k", "--tb-provision-secret", "s"],
@@ -78,6 +92,8 @@ Deno.test("thingsboard: every setting reaches the config", () => {
       "--tb-tls-insecure",
       "--tb-device-name=dev",
       "--tb-gateway",
+      "--tb-claim-secret=cs",
+      "--tb-claim-duration=2.5",
     ],
   }).config.thingsboard;
   assert.deepEqual(tb, {
@@ -94,6 +110,8 @@ Deno.test("thingsboard: every setting reaches the config", () => {
     tlsInsecure: true,
     deviceName: "dev",
     gateway: true,
+    claimSecret: "cs",
+    claimDurationMs: 2500,
   });
 });
 

@@ -23,6 +23,8 @@ export interface Merged {
   /** Sources of given values by path; aliases by `telemetry.aliases.<uid>` */
   readonly sources: Map<string, Source>;
   readonly errors: string[];
+  /** Secrets whose file could not be read (already an error): given, for the cross-checks */
+  readonly unreadable: ReadonlySet<string>;
 }
 
 const ALIASES = "telemetry.aliases";
@@ -37,6 +39,7 @@ export function mergeLayers(
   const given = new Map<string, { value: unknown; source: Source; fromFile?: boolean }>();
   const sources = new Map<string, Source>();
   const errors: string[] = [];
+  const unreadable = new Set<string>();
   const aliases: Record<string, string> = {};
   let aliasesGiven = false;
 
@@ -74,6 +77,7 @@ export function mergeLayers(
     if ("problem" in text) {
       errors.push(problemLine(fileOption.path, entry.source, text.problem));
       given.delete(path);
+      unreadable.add(path);
     } else {
       given.set(path, { value: text.value, source: entry.source });
       sources.set(path, { kind: "secretFile", file, via: entry.source });
@@ -94,7 +98,7 @@ export function mergeLayers(
   for (const option of computed) {
     values.set(option.path, (option.default as (context: DefaultContext) => unknown)(context));
   }
-  return { values, sources, errors };
+  return { values, sources, errors, unreadable };
 }
 
 /** A secret's file: its text without one trailing newline, or why not. */

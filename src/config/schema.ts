@@ -75,6 +75,9 @@ export interface AgentConfig {
     provisionSecret?: string;
     deviceName?: string;
     gateway: boolean;
+    /** Never log it */
+    claimSecret?: string;
+    claimDurationMs?: number;
   };
   telemetry: {
     intervalMs: number;
@@ -248,6 +251,26 @@ export const OPTIONS: readonly OptionSpec[] = [
     group: "ThingsBoard",
     help: "gateway mode: one ThingsBoard device per Tinkerforge device",
   },
+  tb(
+    "claimSecret",
+    "string",
+    "--tb-claim-secret",
+    "secret key a customer claims the device with (sent after every connect)",
+    { secret: true, check: notEmpty },
+  ),
+  tbFile("claimSecretFile", "--tb-claim-secret-file", "claimSecret", "the claim secret"),
+  tb(
+    "claimDurationMs",
+    "duration",
+    "--tb-claim-duration",
+    "how long a claim stays open, in seconds",
+    {
+      min: 1000,
+      max: DAY * 365,
+      metavar: "SECONDS",
+      defaultText: "the server's device.claim.duration",
+    },
+  ),
 
   // telemetry
   {

@@ -110,6 +110,9 @@ Deno.test("schema: the agent's flags are the issue's", () => {
     "--tb-provision-secret-file",
     "--tb-device-name",
     "--tb-gateway",
+    "--tb-claim-secret",
+    "--tb-claim-secret-file",
+    "--tb-claim-duration",
     "--no-tb",
     "--telemetry-interval",
     "--no-telemetry-callbacks",
@@ -174,6 +177,7 @@ Deno.test("schema: secrets are marked, and secret files point at them", () => {
     "bridge.brokerPassword",
     "bridge.ipconAuthSecret",
     "thingsboard.accessToken",
+    "thingsboard.claimSecret",
     "thingsboard.password",
     "thingsboard.provisionSecret",
   ]);

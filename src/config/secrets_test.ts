@@ -20,7 +20,14 @@ Deno.test("secret files: read, one trailing newline dropped", () => {
 });
 
 Deno.test("secret files: every secret has one, from flag, environment or config file", () => {
-  const files = { a: "auth\n", b: "broker\n", p: "tbpass\n", s: "prov\n", t: "token\n" };
+  const files = {
+    a: "auth\n",
+    b: "broker\n",
+    c: "claim\n",
+    p: "tbpass\n",
+    s: "prov\n",
+    t: "token\n",
+  };
   const fromFlags = resolveOk({
     files,
     argv: [
@@ -33,9 +40,11 @@ Deno.test("secret files: every secret has one, from flag, environment or config 
       "--tb-provision-key=k",
       "--tb-provision-secret-file=s",
       "--tb-token-file=t",
+      "--tb-claim-secret-file=c",
     ],
   });
   const { bridge, thingsboard } = fromFlags.config;
+  assert.equal(thingsboard.claimSecret, "claim");
   assert.deepEqual(
     [bridge.options.ipconAuthSecret, bridge.options.brokerPassword],
     ["auth", "broker"],
@@ -104,6 +113,7 @@ Deno.test("secrets never appear in help, errors, warnings or --check-config", ()
     "--tb-token",
     "--tb-password",
     "--tb-provision-secret",
+    "--tb-claim-secret",
   ];
   const good = resolveOk({
     files: { s: SECRET + "\n" },
@@ -119,7 +129,7 @@ Deno.test("secrets never appear in help, errors, warnings or --check-config", ()
   });
   assert.equal(good.config.thingsboard.accessToken, SECRET);
   const check = formatCheckConfig(good);
-  assert.equal(check.match(/"\*\*\*"/g)?.length, 5);
+  assert.equal(check.match(/"\*\*\*"/g)?.length, 6);
   outputs.push(check, ...good.warnings);
   // Mistakes around secrets: wrong types, unknown keys and variables holding them, broken JSON.
   const bad = resolveExit({

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { claimBody } from "./claim.ts";
 import {
   type AttributeCallback,
   type AttributeKeys,
@@ -203,17 +204,7 @@ export class ThingsBoardClient extends ClientCore {
   /** Starts claiming (the secret key is never logged); resolves on PUBACK. */
   claimDevice(secretKey: string, durationMs?: number): Promise<void> {
     return this.ifStarted(() => {
-      if (typeof secretKey !== "string") {
-        throw new TypeError("Invalid claim secret key: expected a string");
-      }
-      if (durationMs !== undefined && (!Number.isSafeInteger(durationMs) || durationMs <= 0)) {
-        throw new RangeError(
-          `Invalid claim duration "${durationMs}": expected a positive integer of milliseconds`,
-        );
-      }
-      const payload = JSON.stringify(
-        durationMs === undefined ? { secretKey } : { secretKey, durationMs },
-      );
+      const payload = JSON.stringify(claimBody(secretKey, durationMs));
       return this.queue.send({
         topic: T.CLAIM_TOPIC,
         payload,

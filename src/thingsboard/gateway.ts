@@ -38,6 +38,8 @@ import {
   checkDeviceName,
   gatewayAttributePayloads,
   type GatewayAttributes,
+  gatewayClaimPayload,
+  type GatewayClaims,
   type GatewayPayload,
   type GatewaySplitLimits,
   type GatewayTelemetry,
@@ -204,6 +206,16 @@ export class ThingsBoardGatewayClient extends TypedEmitter<ThingsBoardClientEven
         { deadline: this.#port.deadline(options.timeoutMs), onLost: "requeue" },
       );
     });
+  }
+
+  /** Opens claiming of devices (`v1/gateway/claim`); secrets are never logged. On PUBACK. */
+  claimDevices(claims: GatewayClaims, options: SendOptions = {}): Promise<void> {
+    return this.#port.ifStarted(() =>
+      this.#control(T.GATEWAY_CLAIM_TOPIC, gatewayClaimPayload(claims), "the gateway claim", {
+        deadline: this.#port.deadline(options.timeoutMs),
+        onLost: "requeue",
+      })
+    );
   }
 
   /**

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { type ClaimBody, claimBody } from "./claim.ts";
 import { isJsonObject, type TbJsonObject, type TbJsonValue, utf8Length } from "./json.ts";
 import {
   attributePayloads,
@@ -46,6 +47,26 @@ export function checkDeviceName(name: unknown): asserts name is string {
       `Invalid device name ${JSON.stringify(name) ?? String(name)}: expected a non-empty string`,
     );
   }
+}
+
+/** Claims of several devices: `{name: {secretKey, durationMs?}}` (see `claim.ts`). */
+export type GatewayClaims = Readonly<Record<string, { secretKey: string; durationMs?: number }>>;
+
+/** The payload of `v1/gateway/claim`; throws for a bad name, secret or duration (never shown). */
+export function gatewayClaimPayload(claims: GatewayClaims): string {
+  if (!isJsonObject(claims) || Object.keys(claims).length === 0) {
+    throw new TypeError("Invalid claims: expected an object of at least one device name");
+  }
+  const bodies: Record<string, ClaimBody> = {};
+  for (const [name, claim] of Object.entries(claims)) {
+    checkDeviceName(name);
+    try {
+      bodies[name] = claimBody(claim?.secretKey, claim?.durationMs);
+    } catch (error) {
+      throw relabel(error, name);
+    }
+  }
+  return JSON.stringify(bodies);
 }
 
 /** Payloads for `v1/gateway/telemetry`; each device's data becomes an array, as the server needs. */

@@ -220,3 +220,32 @@ Deno.test("gateway: a non-gateway device's session gets no PUBACK, the send time
     await server.stop();
   }
 });
+
+Deno.test("gateway: claims of sub-devices reach the server; bad claims fail without the secret", async () => {
+  await withGateway(async (gateway, server) => {
+    await gateway.claimDevices({
+      [ZQV]: { secretKey: "zqv-secret", durationMs: 60_000 },
+      [HUM]: { secretKey: "hum-secret" },
+    });
+    const claimed = (name: string) =>
+      server.claims(name).map(({ secretKey, durationMs }) => [secretKey, durationMs]);
+    assert.deepEqual(claimed(ZQV), [["zqv-secret", 60_000]]);
+    assert.equal(claimed(HUM)[0][0], "hum-secret");
+    for (
+      const [claims, text] of [
+        [{}, /at least one device name/],
+        [{ [ZQV]: { secretKey: 42 } }, /Invalid claim secret key: expected a string \(device/],
+        [{ [ZQV]: { secretKey: "top-secret", durationMs: -1 } }, /Invalid claim duration "-1"/],
+        [{ " ": { secretKey: "top-secret" } }, /Invalid device name/],
+      ] as const
+    ) {
+      const error = await gateway.claimDevices(claims as never).then(
+        () => assert.fail("accepted"),
+        (e: Error) => e,
+      );
+      assert.match(error.message, text);
+      assert.doesNotMatch(error.message, /top-secret/);
+    }
+    assert.equal(gateway.connected, true);
+  });
+});

@@ -12,7 +12,7 @@ export {
 } from "./client.ts";
 export { ThingsBoardGatewayClient, type ThingsBoardGatewayClientOptions } from "./gateway.ts";
 export type { GatewayAttributeCallback, GatewayAttributeKeys } from "./gateway_attributes.ts";
-export type { GatewayAttributes, GatewayTelemetry } from "./gateway_payloads.ts";
+export type { GatewayAttributes, GatewayClaims, GatewayTelemetry } from "./gateway_payloads.ts";
 export type { GatewayRpcHandler } from "./gateway_rpc.ts";
 export type { ClientState, SessionLimits, ThingsBoardClientEvents } from "./client_core.ts";
 export type { ThingsBoardClientOptions, ThingsBoardTlsOptions } from "./options.ts";

@@ -28,6 +28,7 @@ export const GATEWAY_ATTRIBUTE_REQUEST_TOPIC = "v1/gateway/attributes/request";
 export const GATEWAY_ATTRIBUTE_RESPONSE_TOPIC = "v1/gateway/attributes/response";
 /** Server-side RPC down, replies up */
 export const GATEWAY_RPC_TOPIC = "v1/gateway/rpc";
+export const GATEWAY_CLAIM_TOPIC = "v1/gateway/claim";
 
 const DECIMAL = /^(0|[1-9]\d{0,9})$/;
 
