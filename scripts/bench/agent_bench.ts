@@ -139,6 +139,7 @@ async function benchThroughput(
     await delay(3_000);
     await server.request("reset");
     const before = await server.count();
+    const cpuBefore = agent.cpuSeconds();
     const started = performance.now();
     let peakRss = 0;
     while (performance.now() - started < seconds * 1000) {
@@ -147,25 +148,37 @@ async function benchThroughput(
     }
     const after = await server.count();
     const elapsed = (performance.now() - started) / 1000;
+    const cpuAfter = agent.cpuSeconds();
+    const cpu = cpuBefore === undefined || cpuAfter === undefined
+      ? "n/a"
+      : `${((cpuAfter - cpuBefore) / elapsed * 100).toFixed(0)} %`;
     const rate = after.records / elapsed;
     const sampled = sampledRate(before, after, elapsed);
     printTable(
       `Telemetry from ${devices} sensor Bricklets sampled every 0.1 s (callbacks) to the ` +
         `server, ${elapsed.toFixed(1)} s`,
       [
-        ["sampled/s", "stored/s", "latency p50 / p99 / max ms", "backlog at end", "agent RSS max"],
+        [
+          "sampled/s",
+          "stored/s",
+          "latency p50 / p99 / max ms",
+          "backlog at end",
+          "agent RSS max",
+          "agent CPU",
+        ],
         [
           sampled === undefined ? "n/a" : formatRate(sampled),
           formatRate(rate),
           after.latency.map((v) => v.toFixed(0)).join(" / "),
           String(after.status.tfedge_buffer_buffered ?? "n/a"),
           mb(peakRss),
+          cpu,
         ],
       ],
     );
     console.log(
       `  target: >= 5,000 records/s stored: ${rate >= 5_000 ? "met" : "MISSED"}` +
-        " (latency: record timestamp -> stored by the server)",
+        " (latency: record timestamp -> stored by the server; CPU: % of one core)",
     );
     for (const line of agent.problems()) console.log(`  agent log: ${line}`);
   } finally {

@@ -18,6 +18,9 @@ function script(relative: string): string {
   return fromFileUrl(new URL(relative, import.meta.url));
 }
 
+/** USER_HZ of /proc/<pid>/stat: 100 on every Linux architecture we ship for */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 /** The project root: children run there so deno.json (imports, unstable net) applies. */
 const ROOT = script("../../");
 
@@ -262,6 +265,19 @@ export class AgentProcess {
       const rss = kb("VmRSS") * 1024;
       const anon = kb("RssAnon") * 1024;
       return Number.isFinite(rss) ? { rss, anon } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** CPU seconds (user + system) the process has used so far (Linux /proc), or undefined. */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${this.#process.pid}/stat`);
+      // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return Number.isFinite(ticks) ? ticks / CLOCK_TICKS_PER_SECOND : undefined;
     } catch {
       return undefined;
     }
